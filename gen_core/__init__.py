@@ -1,0 +1,1 @@
+"""genlab core: models, data, training and evaluation (no UI code)."""

@@ -1,0 +1,88 @@
+"""The interface every autoregressive image model shares.
+
+    p(x) = prod_{i=1}^{D} p(x_{o_i} | x_{o_1}, ..., x_{o_{i-1}}),   D = H * W,
+
+where o = ``model.order`` is a permutation of the raster positions 0..D-1. A binary model outputs
+one Bernoulli logit per pixel; a model over K > 2 levels (the 8-bit PixelCNN: K = 256) outputs K
+logits per pixel (a softmax). Inputs are float tensors [B, 1, H, W] holding 0/1 or 0..K-1.
+"""
+from __future__ import annotations
+
+import abc
+import contextlib
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .. import sampling
+
+
+class ImageAR(nn.Module, abc.ABC):
+    """Autoregressive image model: ``logits`` (teacher forced), ``log_prob``, ``sample``, ``order``."""
+
+    def __init__(self, image_size: int = 28, n_values: int = 2):
+        super().__init__()
+        if n_values < 2:
+            raise ValueError("n_values must be at least 2")
+        self.image_size, self.n_values = image_size, n_values
+        self.register_buffer("order", torch.arange(image_size * image_size), persistent=False)
+
+    @property
+    def num_pixels(self) -> int:
+        return self.image_size * self.image_size
+
+    @property
+    def out_channels(self) -> int:
+        """Logits per pixel: 1 (a Bernoulli logit for x = 1) when binary, else K."""
+        return 1 if self.n_values == 2 else self.n_values
+
+    def scale(self, x: torch.Tensor) -> torch.Tensor:
+        """Network input in [0, 1] from pixel values 0..K-1."""
+        return x / (self.n_values - 1)
+
+    @abc.abstractmethod
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Parameters of every p(x_i | x_<i) in one teacher-forced pass: [B, out_channels, H, W]."""
+
+    def pixel_log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x_i | x_<i) for every pixel: [B, 1, H, W] (nats)."""
+        logits = self.logits(x)
+        if self.n_values == 2:
+            return -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+        return torch.log_softmax(logits.float(), dim=1).gather(1, x.long())
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x) in nats per image: [B]."""
+        return self.pixel_log_prob(x).flatten(1).sum(1)
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Training objective: mean negative log-likelihood per image (nats)."""
+        return -self.log_prob(x).mean()
+
+    @contextlib.contextmanager
+    def sampling_order(self, known_mask: torch.Tensor | None):
+        """Context in which ``order`` is the order to sample in, given which pixels are known.
+
+        Fixed-order models ignore the mask; an order-agnostic model (MADE) puts the known pixels first.
+        """
+        yield
+
+    def stepper(self, x: torch.Tensor) -> sampling.Stepper:
+        """Per-pixel logits while sampling; models with caches (NADE, PixelCNN, ...) override this."""
+        return sampling.RecomputeStepper(self, x)
+
+    @torch.no_grad()
+    def sample(self, n: int, *, known=None, known_mask=None, temperature: float = 1.0,
+               generator: torch.Generator | None = None, on_step=None) -> torch.Tensor:
+        """Draw n images [n, 1, H, W]; pixels where ``known_mask`` is true keep ``known``'s values.
+
+        ``on_step(i, x, probs)`` is called after each pixel with the canvas and the map of
+        conditional probabilities drawn from so far (see ``sampling.iter_sample``).
+        """
+        x = None
+        for i, x, probs in sampling.iter_sample(self, n, known=known, known_mask=known_mask,
+                                                temperature=temperature, generator=generator):
+            if on_step is not None:
+                on_step(i, x, probs)
+        return x

@@ -1,0 +1,111 @@
+"""MADE: masked autoencoder for distribution estimation (Germain et al., 2015).
+
+    p(x) = prod_i p(x_{o_i} | x_{o_<i}),   p(x_d = 1 | x_{o_<m(d)}) = sigma(out_d)
+
+An autoencoder whose weights are masked so that output d only depends on inputs that come before
+d in the ordering o. The slide's algorithm: give input d the degree m^0(d) = its position in o
+(1..D); give hidden unit k of layer l a degree m^l(k) drawn uniformly from {min_k' m^{l-1}(k'), .., D-1};
+keep a weight from unit k' to k when m^l(k) >= m^{l-1}(k'), and from hidden unit k to output d when
+m^0(d) > m^L(k). A direct input-to-output connection is masked with m^0(d) > m^0(j).
+
+Trained order-agnostically: every minibatch draws a new ordering and new hidden degrees, so one
+set of weights serves any ordering. That lets it complete an image from *any* set of known pixels:
+put them first in the ordering. ``log_prob`` averages the probabilities of ``eval_orders`` fixed
+orderings, p(x) = (1/K) sum_k p_k(x), which is still a normalized model; ``logits``, the
+per-pixel log-probabilities and sampling use the first of them (raster order).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+
+import torch
+import torch.nn as nn
+
+from ..nn import MaskedLinear
+from .base import ImageAR
+
+
+class MADE(ImageAR):
+    def __init__(self, image_size: int = 28, hidden: tuple[int, ...] = (1000, 1000),
+                 eval_orders: int = 8, seed: int = 0):
+        super().__init__(image_size, n_values=2)
+        d = self.num_pixels
+        sizes = [d, *hidden]
+        self.hidden_layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.out = MaskedLinear(sizes[-1], d)
+        self.direct = MaskedLinear(d, d, bias=False)
+        self.eval_orders, self.seed = eval_orders, seed
+        self._train_gen = torch.Generator().manual_seed(seed)
+        self.set_order(*self.eval_state(0))
+
+    # -- masks -----------------------------------------------------------------------------------
+    def set_order(self, order: torch.Tensor, connectivity_seed: int | None = None) -> None:
+        """Rebuild every mask for ``order`` (a permutation of 0..D-1) with fresh hidden degrees."""
+        d = self.num_pixels
+        order = torch.as_tensor(order, dtype=torch.long).cpu()
+        if sorted(order.tolist()) != list(range(d)):
+            raise ValueError("order must be a permutation of the pixel positions")
+        gen = self._train_gen if connectivity_seed is None else torch.Generator().manual_seed(connectivity_seed)
+        m_in = torch.empty(d, dtype=torch.long)
+        m_in[order] = torch.arange(1, d + 1)                      # m^0(d) = position of pixel d in o
+        m_prev = m_in
+        for layer in self.hidden_layers:
+            low = int(m_prev.min())
+            m_k = torch.randint(low, d, (layer.out_features,), generator=gen)  # {low, .., D-1}
+            layer.set_mask(m_k[:, None] >= m_prev[None, :])
+            m_prev = m_k
+        self.out.set_mask(m_in[:, None] > m_prev[None, :])
+        self.direct.set_mask(m_in[:, None] > m_in[None, :])
+        self.order.copy_(order.to(self.order.device))
+
+    def random_order(self) -> torch.Tensor:
+        return torch.randperm(self.num_pixels, generator=self._train_gen)
+
+    def known_first_order(self, known_mask: torch.Tensor) -> torch.Tensor:
+        """An ordering with the known pixels first, then the unknown ones, each in raster order."""
+        flat = torch.as_tensor(known_mask, dtype=torch.bool).flatten().cpu()
+        return torch.cat([flat.nonzero()[:, 0], (~flat).nonzero()[:, 0]])
+
+    # -- the model -------------------------------------------------------------------------------
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits under the current ordering ``self.order``."""
+        xs = x.flatten(1)
+        h = xs
+        for layer in self.hidden_layers:
+            h = torch.relu(layer(h))
+        return (self.out(h) + self.direct(xs)).view_as(x)
+
+    def loss(self, x):
+        """Order-agnostic training: a new ordering and connectivity for every minibatch."""
+        self.set_order(self.random_order())
+        return -super().log_prob(x).mean()
+
+    def eval_state(self, k: int) -> tuple[torch.Tensor, int]:
+        """(ordering, connectivity seed) of the k-th evaluation ordering; k = 0 is raster order."""
+        if k == 0:
+            return torch.arange(self.num_pixels), self.seed
+        gen = torch.Generator().manual_seed(self.seed + k)
+        return torch.randperm(self.num_pixels, generator=gen), self.seed + k
+
+    def log_prob(self, x):
+        """log (1/K) sum_k p_k(x) over the K = eval_orders fixed orderings of ``eval_state``."""
+        per_order = []
+        for k in range(self.eval_orders):
+            self.set_order(*self.eval_state(k))
+            per_order.append(super().log_prob(x))
+        self.set_order(*self.eval_state(0))
+        return torch.logsumexp(torch.stack(per_order), 0) - math.log(self.eval_orders)
+
+    @contextlib.contextmanager
+    def sampling_order(self, known_mask):
+        """Sample the known pixels first (so every one is conditioned on), then the rest in raster order."""
+        if known_mask is not None:
+            mask = known_mask.reshape(-1, self.num_pixels)
+            if not bool((mask == mask[:1]).all()):
+                raise ValueError("MADE completes a batch that shares one mask; complete each image on its own")
+            self.set_order(self.known_first_order(mask[0]), self.seed)
+        try:
+            yield
+        finally:
+            self.set_order(*self.eval_state(0))

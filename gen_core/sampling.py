@@ -1,0 +1,107 @@
+"""The one autoregressive sampling loop, shared by every image model.
+
+For i = 1..D, in the model's ``order``: compute the logits of p(x_{o_i} | x_{o_<i}), temper them
+(logits / T), draw x_{o_i}, and write it into the canvas unless that pixel is known (completion).
+A model speeds the loop up by overriding its ``stepper`` (the per-pixel logits), never the loop.
+"""
+from __future__ import annotations
+
+import abc
+
+import torch
+
+
+class Stepper(abc.ABC):
+    """Logits of pixel ``order[i]`` given the canvas at ``order[:i]``; called for i = 0, 1, ... in turn.
+
+    The loop fills the canvas ``x`` [n, 1, H, W] in place between calls. ``skippable`` says whether
+    a step may be left out when every image already knows its pixel (true for steppers that keep no
+    state between calls).
+    """
+
+    skippable = False
+
+    def __init__(self, model, x: torch.Tensor):
+        self.model, self.x = model, x
+        self.positions = model.order.tolist()
+
+    @abc.abstractmethod
+    def __call__(self, i: int) -> torch.Tensor:
+        """[n, out_channels] logits for pixel order[i]."""
+
+
+class RecomputeStepper(Stepper):
+    """The naive step: a full teacher-forced pass over the whole canvas for every pixel."""
+
+    skippable = True
+
+    def __call__(self, i: int) -> torch.Tensor:
+        return self.model.logits(self.x).flatten(2)[:, :, self.positions[i]]
+
+
+def _broadcast(t: torch.Tensor | None, n: int, shape, dtype, device) -> torch.Tensor | None:
+    if t is None:
+        return None
+    t = torch.as_tensor(t).to(device=device, dtype=dtype)
+    if t.dim() == 2:
+        t = t[None, None]
+    elif t.dim() == 3:
+        t = t[:, None]
+    return t.expand(n, *shape[1:]).clone()
+
+
+def draw(logits: torch.Tensor, n_values: int, temperature: float, generator=None):
+    """Draw one value per row of ``logits`` [n, C]; returns (values [n], probability map entry [n]).
+
+    The map entry is p(x = 1) for a binary model and the expected intensity E[x] / (K - 1) otherwise,
+    both under the tempered distribution actually sampled from. Temperature 0 is greedy.
+    """
+    logits = logits.float()
+    if n_values == 2:
+        logit = logits[:, 0]
+        if temperature <= 0:
+            return (logit > 0).float(), (logit > 0).float()
+        p = torch.sigmoid(logit / temperature)
+        return torch.bernoulli(p, generator=generator), p
+    levels = torch.arange(n_values, device=logits.device, dtype=torch.float32)
+    if temperature <= 0:
+        v = logits.argmax(1).float()
+        return v, v / (n_values - 1)
+    probs = torch.softmax(logits / temperature, dim=1)
+    v = torch.multinomial(probs, 1, generator=generator)[:, 0].float()
+    return v, probs @ levels / (n_values - 1)
+
+
+@torch.no_grad()
+def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: float = 1.0,
+                generator: torch.Generator | None = None):
+    """Yield (i, x, probs) after each of the D pixels: step, canvas [n,1,H,W], probability map [n,1,H,W].
+
+    ``known``/``known_mask`` ([H,W], [1,H,W] or [n,1,H,W]) fix pixels for completion; those pixels keep
+    their values whatever the model says. The same tensors are updated in place and yielded each
+    time: copy them to keep a frame.
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    device = model.order.device
+    shape = (n, 1, model.image_size, model.image_size)
+    x = torch.zeros(shape, device=device)
+    probs = torch.zeros(shape, device=device)
+    mask = _broadcast(known_mask, n, shape, torch.bool, device)
+    if mask is None:
+        mask = torch.zeros(shape, dtype=torch.bool, device=device)
+    if known is not None:
+        x = torch.where(mask, _broadcast(known, n, shape, torch.float32, device), x)
+        probs = torch.where(mask, model.scale(x), probs)
+    elif mask.any():
+        raise ValueError("known_mask given without known values")
+    x_flat, p_flat, m_flat = x.view(n, -1), probs.view(n, -1), mask.view(n, -1)
+    with model.sampling_order(mask if known_mask is not None else None):
+        stepper = model.stepper(x)
+        for i, pos in enumerate(stepper.positions):
+            is_known = m_flat[:, pos]
+            if not (stepper.skippable and bool(is_known.all())):
+                value, p = draw(stepper(i), model.n_values, temperature, generator)
+                x_flat[:, pos] = torch.where(is_known, x_flat[:, pos], value)
+                p_flat[:, pos] = torch.where(is_known, p_flat[:, pos], p)
+            yield i, x, probs
