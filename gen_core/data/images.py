@@ -134,7 +134,7 @@ def load_split(name: str = "fashion-mnist", split: str = "train", data_dir=None,
         images, labels = images[:N_TRAIN], labels[:N_TRAIN]
     elif split == "val":
         images, labels = images[N_TRAIN:N_TRAIN + N_VAL], labels[N_TRAIN:N_TRAIN + N_VAL]
-    x = torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1)
+    x = torch.from_numpy(np.array(images)).unsqueeze(1)
     return x, torch.from_numpy(labels.astype(np.int64))
 
 

@@ -1,1 +1,43 @@
-"""Model families."""
+"""Model families and the registry that names them.
+
+Each registry entry is a model name (as used on the command line and in checkpoint file names),
+its class, the constructor config it is trained with, and its training defaults.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .base import ImageAR
+from .fvsbn import FVSBN
+from .made import MADE
+from .nade import NADE
+from .pixelcnn import PixelCNN
+
+
+@dataclass(frozen=True)
+class Spec:
+    cls: type
+    config: dict = field(default_factory=dict)
+    lr: float = 1e-3
+    batch_size: int = 64
+    epochs: int = 10
+
+
+REGISTRY: dict[str, Spec] = {
+    "fvsbn": Spec(FVSBN, {}, lr=3e-3, batch_size=100, epochs=15),
+    "nade": Spec(NADE, {"hidden": 500}, lr=2e-3, batch_size=100, epochs=30),
+    "made": Spec(MADE, {"hidden": [1000, 1000], "eval_orders": 8}, lr=1e-3, batch_size=100, epochs=60),
+    "pixelcnn": Spec(PixelCNN, {"channels": 64, "n_blocks": 7}, lr=1e-3, batch_size=64, epochs=10),
+    "pixelcnn_8bit": Spec(PixelCNN, {"n_values": 256, "channels": 64, "n_blocks": 7, "head_channels": 128},
+                          lr=1e-3, batch_size=64, epochs=10),
+}
+
+def build(name: str, config: dict | None = None) -> ImageAR:
+    """A fresh model from its registry name and (optionally) a config overriding the defaults."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(REGISTRY)}")
+    spec = REGISTRY[name]
+    return spec.cls(**{**spec.config, **(config or {})})
+
+
+__all__ = ["FVSBN", "MADE", "NADE", "PixelCNN", "ImageAR", "REGISTRY", "Spec", "build"]

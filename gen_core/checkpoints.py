@@ -1,0 +1,86 @@
+"""Checkpoints: ``NAME.safetensors`` (tensors only) + ``NAME.json`` (config, protocol, metrics).
+
+Loading never unpickles anything: the JSON names the registry model and its config, the weights
+come from safetensors, and every failure raises ``CheckpointError`` with a message saying what is
+wrong and how to fix it.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from .models import REGISTRY, build
+
+CHECKPOINT_DIR = Path(os.environ.get("GENLAB_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, corrupt or does not match its model."""
+
+
+def paths(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
+    """(weights, sidecar) for a name like 'nade-fashion-mnist' or a path to either file."""
+    p = Path(name_or_path)
+    if p.suffix in (".safetensors", ".json") or p.parent != Path("."):
+        stem = p.with_suffix("") if p.suffix in (".safetensors", ".json") else p
+    else:
+        stem = CHECKPOINT_DIR / p
+    return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+
+
+def save(model: torch.nn.Module, name_or_path, meta: dict) -> Path:
+    """Write the weights and the sidecar; ``meta`` must hold 'model' and 'config'."""
+    weights, sidecar = paths(name_or_path)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    tmp = weights.with_suffix(".tmp")
+    save_file(tensors, str(tmp))
+    os.replace(tmp, weights)
+    sidecar.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return weights
+
+
+def read_meta(name_or_path) -> dict:
+    _, sidecar = paths(name_or_path)
+    if not sidecar.is_file():
+        raise CheckpointError(f"no checkpoint sidecar {sidecar}; train one with "
+                              f"`python -m gen_core.train MODEL --dataset fashion-mnist`")
+    try:
+        meta = json.loads(sidecar.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{sidecar} is not valid JSON ({e}); retrain or restore it from git") from e
+    if not isinstance(meta, dict) or meta.get("model") not in REGISTRY or not isinstance(meta.get("config"), dict):
+        raise CheckpointError(f"{sidecar} does not name a known model and its config "
+                              f"(known models: {', '.join(REGISTRY)})")
+    return meta
+
+
+def load(name_or_path, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """A ready model in eval mode, with ``model.meta`` holding the sidecar."""
+    weights, _ = paths(name_or_path)
+    meta = read_meta(name_or_path)
+    if not weights.is_file():
+        raise CheckpointError(f"missing weights {weights} (the sidecar is there); retrain or restore it")
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{weights} is corrupt or not a safetensors file ({e}); retrain or restore it") from e
+    try:
+        model = build(meta["model"], meta["config"])
+        model.load_state_dict(state)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"{weights} does not fit model {meta['model']} with config "
+                              f"{meta['config']}: {e}") from e
+    model.meta = meta
+    return model.to(device).eval()
+
+
+def available(directory: str | os.PathLike | None = None) -> list[str]:
+    """Names of the checkpoints in ``directory`` (weights and sidecar both present), sorted."""
+    folder = Path(directory) if directory else CHECKPOINT_DIR
+    return sorted(p.stem for p in folder.glob("*.json") if p.with_suffix(".safetensors").is_file())
