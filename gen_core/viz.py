@@ -14,21 +14,34 @@ def to_uint8(x: torch.Tensor, n_values: int = 2) -> np.ndarray:
     return (x / (n_values - 1) * 255).round().clamp(0, 255).to(torch.uint8).numpy()
 
 
-def grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, value: int = 128) -> np.ndarray:
-    """Tile uint8 images [B,H,W] into one [rows*(H+pad)+pad, cols*(W+pad)+pad] array."""
-    b, h, w = images.shape
-    cols = nrow or math.ceil(math.sqrt(b))
+PAD = 2
+
+
+def grid_columns(b: int, nrow: int | None = None) -> int:
+    return nrow or math.ceil(math.sqrt(b))
+
+
+def cell_origin(k: int, cols: int, h: int, w: int, pad: int = PAD) -> tuple[int, int]:
+    """Top-left corner of tile k in a grid with ``cols`` columns of h x w tiles."""
+    r, c = divmod(k, cols)
+    return pad + r * (h + pad), pad + c * (w + pad)
+
+
+def grid(images: np.ndarray, nrow: int | None = None, pad: int = PAD, value: int = 128) -> np.ndarray:
+    """Tile images [B,H,W(,3)] into one array, ``nrow`` tiles per row (default: a square)."""
+    b, h, w = images.shape[:3]
+    cols = grid_columns(b, nrow)
     rows = math.ceil(b / cols)
-    out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad), value, np.uint8)
+    out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, *images.shape[3:]), value, np.uint8)
     for k, img in enumerate(images):
-        r, c = divmod(k, cols)
-        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = img
+        top, left = cell_origin(k, cols, h, w, pad)
+        out[top:top + h, left:left + w] = img
     return out
 
 
 def upscale(a: np.ndarray, factor: int) -> np.ndarray:
     """Crisp nearest-neighbour enlargement (each pixel becomes a factor x factor block)."""
-    return np.kron(a, np.ones((factor, factor), a.dtype))
+    return a.repeat(factor, 0).repeat(factor, 1)
 
 
 def save_grid_png(x: torch.Tensor, path, n_values: int = 2, factor: int = 3) -> None:

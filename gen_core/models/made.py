@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 
 from ..nn import MaskedLinear
+from ..sampling import Stepper
 from .base import ImageAR
 
 
@@ -97,6 +98,9 @@ class MADE(ImageAR):
         self.set_order(*self.eval_state(0))
         return torch.logsumexp(torch.stack(per_order), 0) - math.log(self.eval_orders)
 
+    def stepper(self, x):
+        return MADEStepper(self, x)
+
     @contextlib.contextmanager
     def sampling_order(self, known_mask):
         """Sample the known pixels first (so every one is conditioned on), then the rest in raster order."""
@@ -109,3 +113,27 @@ class MADE(ImageAR):
             yield
         finally:
             self.set_order(*self.eval_state(0))
+
+
+class MADEStepper(Stepper):
+    """Masks fixed for the whole draw: the first layer's pre-activation a^1 += W^1_{:,j} x_j is kept
+    running (as in NADE), deeper layers run once per step, and only output row o_i is computed."""
+
+    def __init__(self, model: MADE, x):
+        super().__init__(model, x)
+        first, *rest = model.hidden_layers
+        self.W1 = (first.weight * first.mask).t().contiguous()            # [d, h1]
+        self.a1 = first.bias.expand(x.shape[0], -1).clone()
+        self.deeper = [(layer.weight * layer.mask, layer.bias) for layer in rest]
+        self.V = model.out.weight * model.out.mask                         # [d, hL]
+        self.direct = model.direct.weight * model.direct.mask              # [d, d]
+
+    def __call__(self, i):
+        m, pos, xs = self.model, self.positions[i], self.x.flatten(1)
+        if i > 0:
+            prev = self.positions[i - 1]
+            self.a1 += xs[:, prev, None] * self.W1[prev]
+        h = torch.relu(self.a1)
+        for W, b in self.deeper:
+            h = torch.relu(torch.nn.functional.linear(h, W, b))
+        return (h @ self.V[pos] + m.out.bias[pos] + xs @ self.direct[pos])[:, None]

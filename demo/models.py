@@ -1,0 +1,39 @@
+"""Shipped checkpoints for the UI: listed once, loaded lazily and once, errors as messages."""
+from __future__ import annotations
+
+import functools
+import os
+
+import gradio as gr
+import torch
+
+from gen_core import checkpoints
+
+torch.set_num_threads(int(os.environ.get("GENLAB_THREADS", "1")))  # tiny per-step work: 1 thread is fastest
+
+
+@functools.cache
+def shipped() -> tuple[str, ...]:
+    return tuple(checkpoints.available())
+
+
+@functools.cache
+def _load(name: str):
+    return checkpoints.load(name)
+
+
+def get(name: str):
+    """The model of checkpoint ``name``, or a gr.Error saying what is wrong (the app keeps serving)."""
+    if not name:
+        raise gr.Error("Choose a model first.", print_exception=False)
+    try:
+        return _load(name)
+    except checkpoints.CheckpointError as e:
+        raise gr.Error(str(e), print_exception=False) from e
+
+
+def label(name: str) -> str:
+    """'nade-fashion-mnist' -> 'NADE · test NLL 88.1 nats' using the sidecar's measured metric."""
+    meta = checkpoints.read_meta(name)
+    nll = meta.get("metrics", {}).get("test_nll_nats")
+    return f"{name}" + (f" · test NLL {nll:.1f} nats" if nll else "")

@@ -1,0 +1,79 @@
+"""Pixel-by-pixel tab: watch an autoregressive model draw images one conditional at a time."""
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+import torch
+
+from . import images, models
+from gen_core.sampling import iter_sample
+
+EXPLAIN = r"""
+### Pixel by pixel
+An autoregressive model writes the probability of an image as a chain of conditionals,
+$p(x) = \prod_{i=1}^{784} p(x_i \mid x_1, \dots, x_{i-1})$, and samples it the same way: one pixel
+at a time, each drawn from its conditional given everything drawn so far. Left: the images as they
+grow (the current pixel in red). Right: the map of $p(x_i = 1 \mid x_{<i})$ each pixel was drawn
+from — bright where the model was sure of ink.
+"""
+MAX_IMAGES = 16
+FRAMES_PER_IMAGE = 28  # stream once per row: smooth in a browser without flooding it
+
+
+def check_inputs(seed, temperature, n) -> tuple[int, float, int]:
+    try:
+        seed, temperature, n = int(seed), float(temperature), int(n)
+    except (TypeError, ValueError):
+        raise gr.Error("Seed, temperature and number of images must be numbers.", print_exception=False)
+    if not 0 <= seed < 2**31:
+        raise gr.Error("Seed must be between 0 and 2,147,483,647.", print_exception=False)
+    if not 0 <= temperature <= 5:
+        raise gr.Error("Temperature must be between 0 (greedy) and 5.", print_exception=False)
+    if not 1 <= n <= MAX_IMAGES:
+        raise gr.Error(f"Number of images must be between 1 and {MAX_IMAGES}.", print_exception=False)
+    return seed, temperature, n
+
+
+def generate(name: str, seed=0, temperature=1.0, n=4):
+    """Stream (images, probability maps, status) while ``name`` samples n images."""
+    seed, temperature, n = check_inputs(seed, temperature, n)
+    model = models.get(name)
+    generator = torch.Generator().manual_seed(seed)
+    every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
+    t0 = time.perf_counter()
+    x = probs = None
+    for i, x, probs in iter_sample(model, n, temperature=temperature, generator=generator):
+        if (i + 1) % every == 0 and i + 1 < model.num_pixels:
+            pos = model.order[i].item()
+            yield (images.mark(images.image_grid(x, model.n_values), pos, n, model.image_size),
+                   images.prob_grid(probs), f"pixel {i + 1} / {model.num_pixels}")
+    elapsed = time.perf_counter() - t0
+    with torch.no_grad():
+        nll = -model.log_prob(x)
+    per_image = ", ".join(f"{v:.1f}" for v in nll.tolist())
+    yield (images.image_grid(x, model.n_values), images.prob_grid(probs),
+           f"**{n} images in {elapsed:.2f} s.** −log p(x) per image (nats): {per_image}")
+
+
+def build():
+    gr.Markdown(EXPLAIN)
+    choices = [(models.label(c), c) for c in models.shipped()]
+    if not choices:
+        gr.Markdown("No model is shipped yet: train one with `python -m gen_core.train nade`.")
+        return
+    with gr.Row():
+        name = gr.Dropdown(choices, value=choices[0][1], label="model")
+        seed = gr.Number(0, label="seed", precision=0, minimum=0)
+        temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature (0 = greedy)")
+        n = gr.Slider(1, MAX_IMAGES, value=4, step=1, label="images")
+    with gr.Row():
+        go = gr.Button("Generate", variant="primary", elem_id="pixels-go")
+        stop = gr.Button("Stop", variant="stop")
+    with gr.Row():
+        canvas = gr.Image(label="samples", format="png", elem_id="pixels-canvas")
+        probs = gr.Image(label="p(x_i = 1 | x_<i)", format="png", elem_id="pixels-probs")
+    status = gr.Markdown()
+    event = go.click(generate, [name, seed, temperature, n], [canvas, probs, status],
+                     api_name="generate", concurrency_limit=2)
+    stop.click(None, None, None, cancels=[event])

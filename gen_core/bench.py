@@ -1,0 +1,88 @@
+"""Sampling speed of every image model: ``python -m gen_core.bench [--threads N] [--json PATH]``.
+
+Per model: parameters; ms per pixel step and seconds to draw 16 images (784 steps, batch of 16)
+with the model's own stepper; the same per-step cost with the naive stepper that recomputes the
+whole image for every pixel (timed over ``--naive-steps`` steps and extrapolated), and the ratio.
+Uses the shipped checkpoint when there is one (timings do not depend on the weights otherwise).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+
+from . import checkpoints
+from .models import REGISTRY, build
+from .sampling import RecomputeStepper, draw
+
+
+def model_for(name: str, dataset: str = "fashion-mnist"):
+    ckpt = f"{name}-{dataset}"
+    if ckpt in checkpoints.available():
+        return checkpoints.load(ckpt), True
+    return build(name).eval(), False
+
+
+@torch.no_grad()
+def time_steps(model, stepper_cls, n: int, steps: int, seed: int = 0) -> float:
+    """Seconds per pixel step over the first ``steps`` steps of drawing n images."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.zeros(n, 1, model.image_size, model.image_size)
+    stepper = stepper_cls(model, x) if stepper_cls else model.stepper(x)
+    flat = x.view(n, -1)
+    t = time.perf_counter()
+    for i in range(steps):
+        value, _ = draw(stepper(i), model.n_values, 1.0, g)
+        flat[:, stepper.positions[i]] = value
+    return (time.perf_counter() - t) / steps
+
+
+def bench(names=None, n: int = 16, naive_steps: int = 30) -> list[dict]:
+    rows = []
+    for name in names or REGISTRY:
+        model, shipped = model_for(name)
+        time_steps(model, None, n, 10)  # warm-up
+        t0 = time.perf_counter()
+        model.sample(n, generator=torch.Generator().manual_seed(0))
+        total = time.perf_counter() - t0
+        naive = time_steps(model, RecomputeStepper, n, naive_steps)
+        step = total / model.num_pixels
+        rows.append({"model": name, "shipped": shipped, "parameters": sum(p.numel() for p in model.parameters()),
+                     "ms_per_step": 1e3 * step, f"s_for_{n}_images": total,
+                     "naive_ms_per_step": 1e3 * naive, "speedup_vs_naive": naive / step})
+    return rows
+
+
+def table(rows, n=16) -> str:
+    head = (f"{'model':20} {'shipped':>7} {'params':>10} {'ms/step':>8} {f's/{n} imgs':>9} "
+            f"{'naive ms/step':>13} {'speedup':>8}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['model']:20} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,} "
+                     f"{r['ms_per_step']:>8.3f} {r[f's_for_{n}_images']:>9.2f} {r['naive_ms_per_step']:>13.2f} "
+                     f"{r['speedup_vs_naive']:>7.1f}x")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m gen_core.bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="*", help=f"default: all of {', '.join(REGISTRY)}")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (the app uses 1)")
+    ap.add_argument("--naive-steps", type=int, default=30)
+    ap.add_argument("--json", default=None, metavar="PATH")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    rows = bench(args.models or None, naive_steps=args.naive_steps)
+    print(f"torch {torch.__version__}, {args.threads} thread(s), batch of 16 images, 784 pixel steps each")
+    print(table(rows))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
