@@ -4,7 +4,8 @@ Minimizes the mean NLL -log p(x) (nats per image) with Adam and a cosine learnin
 validates after every epoch, keeps the best checkpoint (by validation NLL) in ``checkpoints/``,
 and at the end measures the test NLL of that best checkpoint and draws its 16-sample grid.
 
-Runs are resumable: ``runs/NAME/state.safetensors`` + ``state.json`` are written every epoch and
+Runs are resumable: ``RUN_DIR/NAME/state.safetensors`` + ``state.json`` (RUN_DIR: ``$GENLAB_RUNS``,
+default ``~/.cache/genlab/runs``) are written every epoch and
 every ``--save-every`` seconds; ``--resume`` continues exactly where the run stopped.
 On CUDA it uses bf16 autocast and pinned host memory.
 """
@@ -28,7 +29,8 @@ from .evaluate import bits_per_dim, mean_nll
 from .models import REGISTRY, build
 from .viz import save_grid_png
 
-RUN_DIR = Path("runs")
+# resumable run states live outside the work tree, so that a fresh checkout can still --resume
+RUN_DIR = Path(os.environ.get("GENLAB_RUNS", Path.home() / ".cache" / "genlab" / "runs"))
 
 
 def resolve_device(choice: str) -> torch.device:
@@ -93,12 +95,13 @@ def parse_args(argv=None):
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    ap.add_argument("--resume", action="store_true", help="continue runs/NAME/ where it stopped")
+    ap.add_argument("--resume", action="store_true", help="continue RUN_DIR/NAME/ where it stopped")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=None, help="use only the first N train/val/test images")
     ap.add_argument("--config", default="{}", help="JSON overriding the model config, e.g. '{\"hidden\": 100}'")
     ap.add_argument("--out", default=str(checkpoints.CHECKPOINT_DIR), help="where the best checkpoint goes")
     ap.add_argument("--run-dir", default=str(RUN_DIR))
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     ap.add_argument("--save-every", type=float, default=300, help="seconds between mid-epoch saves")
     return ap.parse_args(argv)
 
@@ -109,6 +112,8 @@ def main(argv=None) -> dict:
     epochs, batch_size = args.epochs or spec.epochs, args.batch_size or spec.batch_size
     lr = args.lr or spec.lr
     device = resolve_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     cuda = device.type == "cuda"
     torch.manual_seed(args.seed)
     config = {**spec.config, **json.loads(args.config)}

@@ -18,6 +18,10 @@ TINY = {
     "image_transformer": {"d_model": 16, "n_heads": 2, "n_layers": 2},
 }
 NAMES = [n for n in REGISTRY if n in TINY]
+# every registry model, plus the softmax (K-valued) variant of each family that has one
+SOFTMAX_FAMILIES = ("pixelcnn", "gated_pixelcnn", "pixelrnn", "image_transformer")
+CASES = [(n, {}) for n in NAMES] + [(n, {"n_values": 4}) for n in NAMES if n in SOFTMAX_FAMILIES]
+IDS = [n + ("-K4" if o else "") for n, o in CASES]
 
 
 def tiny(name, image_size, std=0.5, seed=0, **overrides):
@@ -56,9 +60,9 @@ def check_causal(model, trials=3):
     assert depends_on_past, "the last pixel ignores all earlier pixels"
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_output_i_ignores_inputs_from_i_on(name):
-    check_causal(tiny(name, 5))
+@pytest.mark.parametrize("name,overrides", CASES, ids=IDS)
+def test_output_i_ignores_inputs_from_i_on(name, overrides):
+    check_causal(tiny(name, 5, **overrides))
 
 
 def test_made_is_causal_under_any_ordering():
@@ -73,17 +77,19 @@ def all_images(model):
     return torch.tensor(list(grid), dtype=torch.float32).view(-1, 1, s, s)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_probabilities_sum_to_one(name):
-    model = tiny(name, 3) if name != "pixelcnn_8bit" else tiny(name, 2, n_values=3)  # 3^4 images
+@pytest.mark.parametrize("name,overrides", CASES, ids=IDS)
+def test_probabilities_sum_to_one(name, overrides):
+    model = tiny(name, 3, **overrides)  # 2^9 binary images
+    if model.n_values > 2:
+        model = tiny(name, 2, **{**overrides, "n_values": 3})  # 3^4 three-level images
     with torch.no_grad():
         total = model.log_prob(all_images(model)).exp().sum().item()
     assert total == pytest.approx(1.0, abs=1e-4)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_stepper_matches_teacher_forcing(name):
-    model = tiny(name, 28, std=0.1)
+@pytest.mark.parametrize("name,overrides", CASES, ids=IDS)
+def test_stepper_matches_teacher_forcing(name, overrides):
+    model = tiny(name, 28, std=0.1, **overrides)
     x = random_images(model, 3)
     full = model.logits(x).flatten(2)
     step = model.stepper(x)
@@ -92,9 +98,9 @@ def test_stepper_matches_teacher_forcing(name):
             torch.testing.assert_close(step(i), full[:, :, pos], atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_sampling_is_deterministic_and_keeps_known_pixels(name):
-    model = tiny(name, 6, std=0.3)
+@pytest.mark.parametrize("name,overrides", CASES, ids=IDS)
+def test_sampling_is_deterministic_and_keeps_known_pixels(name, overrides):
+    model = tiny(name, 6, std=0.3, **overrides)
     a = model.sample(3, generator=torch.Generator().manual_seed(5))
     b = model.sample(3, generator=torch.Generator().manual_seed(5))
     assert a.shape == (3, 1, 6, 6) and torch.equal(a, b)
