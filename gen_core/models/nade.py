@@ -25,11 +25,11 @@ class NADE(ImageAR):
         self.b = nn.Parameter(torch.zeros(d))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
-        xs = x.flatten(1)                                            # [B, d]
-        contrib = xs[:, :, None] * self.W.t()[None]                  # W_{:,j} x_j   [B, d, h]
-        a = self.c + torch.cumsum(contrib, dim=1) - contrib          # a_i = c + sum_{j<i}
-        h = torch.sigmoid(a)
-        return ((h * self.alpha).sum(-1) + self.b).view_as(x)
+        xs = x.flatten(1)                                                   # [B, d]
+        running = torch.cumsum(xs[:, :-1, None] * self.W.t()[None, :-1], dim=1)  # sum_{j<=i} W_{:,j} x_j
+        a = torch.cat([self.c.expand(len(xs), 1, -1), self.c + running], dim=1)  # a_i = c + sum_{j<i}
+        h = torch.sigmoid(a)                                                # h_i  [B, d, h]
+        return (torch.einsum("bdh,dh->bd", h, self.alpha) + self.b).view_as(x)
 
     def stepper(self, x):
         return NADEStepper(self, x)
