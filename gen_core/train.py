@@ -1,8 +1,9 @@
 """Train a model by maximum likelihood: ``python -m gen_core.train MODEL --dataset fashion-mnist``.
 
 Minimizes the mean NLL -log p(x) (nats per image) with Adam and a cosine learning-rate decay,
-validates after every epoch, keeps the best checkpoint (by validation NLL) in ``checkpoints/``,
-and at the end measures the test NLL of that best checkpoint and draws its 16-sample grid.
+validates after every epoch and keeps the best checkpoint (by validation NLL) in the run folder;
+at the end it measures the test NLL of that best checkpoint, draws its 16-sample grid and
+publishes all three files to ``checkpoints/`` (so that folder only ever holds finished models).
 
 Runs are resumable: ``RUN_DIR/NAME/state.safetensors`` + ``state.json`` (RUN_DIR: ``$GENLAB_RUNS``,
 default ``~/.cache/genlab/runs``) are written every epoch and
@@ -169,10 +170,10 @@ def main(argv=None) -> dict:
         print(f"epoch {epoch + 1}: val NLL {val:.3f} nats ({bits_per_dim(val, model):.4f} bits/dim)")
         if val < info["best_val"]:
             info["best_val"] = val
-            checkpoints.save(model, out, sidecar(args, config, info, n_params, device, time.time() - t_start))
+            checkpoints.save(model, run / "best", sidecar(args, config, info, n_params, device, time.time() - t_start))
         info["epoch"], info["batch"] = epoch + 1, 0
         snapshot()
-    return finish(args, out, device, data["test"])
+    return finish(args, run / "best", out, device, data["test"])
 
 
 def sidecar(args, config, info, n_params, device, wall_time) -> dict:
@@ -188,14 +189,15 @@ def sidecar(args, config, info, n_params, device, wall_time) -> dict:
     }
 
 
-def finish(args, out: Path, device, test_x) -> dict:
-    """Test NLL and a 16-sample grid for the best checkpoint, written into its sidecar."""
-    model = checkpoints.load(out, device)
+def finish(args, best: Path, out: Path, device, test_x) -> dict:
+    """Test NLL and a 16-sample grid for the best checkpoint, published to ``out``."""
+    model = checkpoints.load(best, device)
     meta = model.meta
     test = mean_nll(model, test_x, device=device)
     meta["metrics"].update(test_nll_nats=test, bits_per_dim=bits_per_dim(test, model),
                            test_images=len(test_x))
     samples = model.sample(16, generator=torch.Generator(device).manual_seed(args.seed))
+    out.parent.mkdir(parents=True, exist_ok=True)
     save_grid_png(samples, out.with_suffix(".png"), model.n_values)
     checkpoints.save(model, out, meta)
     print(f"{out.name}: test NLL {test:.2f} nats/image, {meta['metrics']['bits_per_dim']:.4f} bits/dim")

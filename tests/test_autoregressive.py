@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from gen_core.models import REGISTRY, build
+from gen_core.sampling import RecomputeStepper
 
 # small configs: the same classes and code paths as the shipped models, sized for a fast test
 TINY = {
@@ -109,6 +110,15 @@ def test_sampling_is_deterministic_and_keeps_known_pixels(name, overrides):
     mask = torch.rand(1, 6, 6, generator=torch.Generator().manual_seed(2)) < 0.5
     out = model.sample(4, known=known, known_mask=mask, generator=torch.Generator().manual_seed(1))
     assert torch.equal(out[:, mask], known[mask].expand(4, -1))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fast_stepper_samples_exactly_what_recomputation_samples(name):
+    model = tiny(name, 5, std=0.3)
+    fast = model.sample(3, generator=torch.Generator().manual_seed(0))
+    model.stepper = lambda x: RecomputeStepper(model, x)
+    slow = model.sample(3, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(fast, slow)
 
 
 def test_made_completion_conditions_on_every_known_pixel():

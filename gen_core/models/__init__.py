@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .base import ImageAR
 from .fvsbn import FVSBN
+from .gated_pixelcnn import GatedPixelCNN
 from .image_transformer import ImageTransformer
 from .made import MADE
 from .nade import NADE
@@ -32,6 +33,8 @@ REGISTRY: dict[str, Spec] = {
     "pixelcnn": Spec(PixelCNN, {"channels": 64, "n_blocks": 7}, lr=1e-3, batch_size=64, epochs=10),
     "pixelcnn_8bit": Spec(PixelCNN, {"n_values": 256, "channels": 64, "n_blocks": 7, "head_channels": 128},
                           lr=1e-3, batch_size=64, epochs=10),
+    "gated_pixelcnn": Spec(GatedPixelCNN, {"channels": 32, "n_layers": 6, "kernel": 5}, lr=1e-3, batch_size=64,
+                           epochs=10),
     "pixelrnn": Spec(PixelRNN, {"channels": 64, "hidden": 32, "n_layers": 3}, lr=1e-3, batch_size=64, epochs=10),
     "image_transformer": Spec(ImageTransformer, {"d_model": 64, "n_heads": 4, "n_layers": 3, "d_mlp": 128},
                               lr=1e-3, batch_size=64, epochs=10),
@@ -45,4 +48,4 @@ def build(name: str, config: dict | None = None) -> ImageAR:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["FVSBN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["FVSBN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "ImageAR", "REGISTRY", "Spec", "build"]

@@ -8,11 +8,16 @@ d in the ordering o. The slide's algorithm: give input d the degree m^0(d) = its
 keep a weight from unit k' to k when m^l(k) >= m^{l-1}(k'), and from hidden unit k to output d when
 m^0(d) > m^L(k). A direct input-to-output connection is masked with m^0(d) > m^0(j).
 
-Trained order-agnostically: every minibatch draws a new ordering and new hidden degrees, so one
-set of weights serves any ordering. That lets it complete an image from *any* set of known pixels:
-put them first in the ordering. ``log_prob`` averages the probabilities of ``eval_orders`` fixed
-orderings, p(x) = (1/K) sum_k p_k(x), which is still a normalized model; ``logits``, the
-per-pixel log-probabilities and sampling use the first of them (raster order).
+Order-agnostic training: a minibatch uses the raster ordering or, with probability
+``random_order_p``, a fresh random one, with fresh hidden degrees either way; one set of weights
+then serves any ordering, and MADE completes an image from *any* set of known pixels by putting
+them first. Because a 0 input means "black" in one ordering and "not visible yet" in another, the
+first layer and the direct connection also receive the all-ones vector through their own masked
+weights V: unit k gets the bias sum_{j visible to k} V_kj, i.e. it knows which inputs it sees.
+
+``log_prob`` averages the probabilities of ``eval_orders`` connectivities (hidden-degree draws)
+of the raster ordering, p(x) = (1/K) sum_k p_k(x), still a normalized model; ``logits``, the
+per-pixel log-probabilities and sampling use the first of them.
 """
 from __future__ import annotations
 
@@ -29,14 +34,16 @@ from .base import ImageAR
 
 class MADE(ImageAR):
     def __init__(self, image_size: int = 28, hidden: tuple[int, ...] = (1000, 1000),
-                 eval_orders: int = 8, seed: int = 0):
+                 eval_orders: int = 8, random_order_p: float = 0.5, seed: int = 0):
         super().__init__(image_size, n_values=2)
         d = self.num_pixels
         sizes = [d, *hidden]
         self.hidden_layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.visible = MaskedLinear(d, sizes[1], bias=False)       # V: which inputs a unit sees
         self.out = MaskedLinear(sizes[-1], d)
         self.direct = MaskedLinear(d, d, bias=False)
-        self.eval_orders, self.seed = eval_orders, seed
+        self.direct_visible = MaskedLinear(d, d, bias=False)
+        self.eval_orders, self.random_order_p, self.seed = eval_orders, random_order_p, seed
         self._train_gen = torch.Generator().manual_seed(seed)
         self.set_order(*self.eval_state(0))
 
@@ -56,12 +63,17 @@ class MADE(ImageAR):
             m_k = torch.randint(low, d, (layer.out_features,), generator=gen)  # {low, .., D-1}
             layer.set_mask(m_k[:, None] >= m_prev[None, :])
             m_prev = m_k
+        self.visible.set_mask(self.hidden_layers[0].mask)
         self.out.set_mask(m_in[:, None] > m_prev[None, :])
         self.direct.set_mask(m_in[:, None] > m_in[None, :])
+        self.direct_visible.set_mask(self.direct.mask)
         self.order.copy_(order.to(self.order.device))
 
-    def random_order(self) -> torch.Tensor:
-        return torch.randperm(self.num_pixels, generator=self._train_gen)
+    def training_order(self) -> torch.Tensor:
+        """Raster order, or with probability ``random_order_p`` a random permutation."""
+        if torch.rand((), generator=self._train_gen) < self.random_order_p:
+            return torch.randperm(self.num_pixels, generator=self._train_gen)
+        return torch.arange(self.num_pixels)
 
     def known_first_order(self, known_mask: torch.Tensor) -> torch.Tensor:
         """An ordering with the known pixels first, then the unknown ones, each in raster order."""
@@ -72,22 +84,21 @@ class MADE(ImageAR):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Logits under the current ordering ``self.order``."""
         xs = x.flatten(1)
-        h = xs
-        for layer in self.hidden_layers:
+        ones = torch.ones_like(xs[:1])
+        first, *rest = self.hidden_layers
+        h = torch.relu(first(xs) + self.visible(ones))
+        for layer in rest:
             h = torch.relu(layer(h))
-        return (self.out(h) + self.direct(xs)).view_as(x)
+        return (self.out(h) + self.direct(xs) + self.direct_visible(ones)).view_as(x)
 
     def loss(self, x):
         """Order-agnostic training: a new ordering and connectivity for every minibatch."""
-        self.set_order(self.random_order())
+        self.set_order(self.training_order())
         return -super().log_prob(x).mean()
 
     def eval_state(self, k: int) -> tuple[torch.Tensor, int]:
-        """(ordering, connectivity seed) of the k-th evaluation ordering; k = 0 is raster order."""
-        if k == 0:
-            return torch.arange(self.num_pixels), self.seed
-        gen = torch.Generator().manual_seed(self.seed + k)
-        return torch.randperm(self.num_pixels, generator=gen), self.seed + k
+        """(ordering, connectivity seed) of the k-th member of the evaluation ensemble."""
+        return torch.arange(self.num_pixels), self.seed + k
 
     def log_prob(self, x):
         """log (1/K) sum_k p_k(x) over the K = eval_orders fixed orderings of ``eval_state``."""
@@ -123,10 +134,12 @@ class MADEStepper(Stepper):
         super().__init__(model, x)
         first, *rest = model.hidden_layers
         self.W1 = (first.weight * first.mask).t().contiguous()            # [d, h1]
-        self.a1 = first.bias.expand(x.shape[0], -1).clone()
+        sees = (model.visible.weight * model.visible.mask).sum(1)          # V 1
+        self.a1 = (first.bias + sees).expand(x.shape[0], -1).clone()
         self.deeper = [(layer.weight * layer.mask, layer.bias) for layer in rest]
         self.V = model.out.weight * model.out.mask                         # [d, hL]
         self.direct = model.direct.weight * model.direct.mask              # [d, d]
+        self.direct_sees = (model.direct_visible.weight * model.direct_visible.mask).sum(1)
 
     def __call__(self, i):
         m, pos, xs = self.model, self.positions[i], self.x.flatten(1)
@@ -136,4 +149,4 @@ class MADEStepper(Stepper):
         h = torch.relu(self.a1)
         for W, b in self.deeper:
             h = torch.relu(torch.nn.functional.linear(h, W, b))
-        return (h @ self.V[pos] + m.out.bias[pos] + xs @ self.direct[pos])[:, None]
+        return (h @ self.V[pos] + m.out.bias[pos] + xs @ self.direct[pos] + self.direct_sees[pos])[:, None]
