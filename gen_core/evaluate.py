@@ -14,7 +14,7 @@ import sys
 import torch
 
 from . import checkpoints
-from .data import load_split, prepare
+from .data import binarize, load_split, prepare
 
 
 def bits_per_dim(nll_nats: float, model) -> float:
@@ -35,6 +35,22 @@ def mean_nll(model, x: torch.Tensor, batch_size: int = 500, device=None) -> floa
     return total / len(x)
 
 
+def spread(images_uint8: torch.Tensor, limit: int | None) -> torch.Tensor:
+    """Indices of a representative subset of ``limit`` images, chosen without any model.
+
+    Per-image NLL varies a lot (std ~65 nats), mostly with how much edge an image has, so the
+    images are sorted by their number of edges (0/1 changes between neighbouring binarized pixels,
+    correlation ~0.9 with NLL) and ``limit`` are taken at evenly spaced, centred quantiles.
+    """
+    n = len(images_uint8)
+    if limit is None or limit >= n:
+        return torch.arange(n)
+    b = binarize(images_uint8)[:, 0]
+    edges = (b[:, 1:] != b[:, :-1]).flatten(1).sum(1) + (b[:, :, 1:] != b[:, :, :-1]).flatten(1).sum(1)
+    step = n / limit
+    return edges.argsort(stable=True)[(torch.arange(limit) * step + step / 2).long()].sort().values
+
+
 def evaluate(names=None, limit=None, data_dir=None, device="cpu") -> list[dict]:
     rows, test_sets = [], {}
     for name in names or checkpoints.available():
@@ -42,8 +58,9 @@ def evaluate(names=None, limit=None, data_dir=None, device="cpu") -> list[dict]:
         meta = model.meta
         key = (meta["dataset"], model.n_values)
         if key not in test_sets:
-            test_sets[key] = prepare(load_split(meta["dataset"], "test", data_dir)[0], model.n_values)
-        x = test_sets[key][:limit]
+            images = load_split(meta["dataset"], "test", data_dir)[0]
+            test_sets[key] = prepare(images[spread(images, limit)], model.n_values)
+        x = test_sets[key]
         nll = mean_nll(model, x, device=device)
         rows.append({"checkpoint": name, "model": meta["model"], "parameters": sum(p.numel() for p in model.parameters()),
                      "test_images": len(x), "test_nll_nats": nll, "bits_per_dim": bits_per_dim(nll, model),
@@ -65,7 +82,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m gen_core.evaluate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*", help="checkpoint names (default: every one in checkpoints/)")
-    ap.add_argument("--limit", type=int, default=None, help="only the first N test images")
+    ap.add_argument("--limit", type=int, default=None, help="only N test images, a model-free representative subset (see spread)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH")

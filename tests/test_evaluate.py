@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+import torch
+
+from gen_core import checkpoints, evaluate
+from gen_core.models import build
+from test_data import write_idx
+
+
+def test_spread_picks_distinct_images_across_the_edge_range():
+    g = torch.Generator().manual_seed(0)
+    images = (torch.rand(100, 1, 28, 28, generator=g) < torch.linspace(0, 0.5, 100)[:, None, None, None]) * 255
+    idx = evaluate.spread(images.to(torch.uint8), 10)
+    assert len(idx) == 10 and len(idx.unique()) == 10
+    assert idx.min() < 20 and idx.max() >= 80  # from the plain images to the busy ones
+    assert torch.equal(evaluate.spread(images.to(torch.uint8), None), torch.arange(100))
+
+
+def test_evaluate_reports_the_mean_nll_of_each_checkpoint(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    test = (rng.random((30, 28, 28)) < 0.3).astype(np.uint8) * 255
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", test, True)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(30), True)
+    torch.manual_seed(0)
+    model = build("fvsbn")
+    checkpoints.save(model, tmp_path / "ck" / "fvsbn-fashion-mnist",
+                     {"model": "fvsbn", "config": {}, "dataset": "fashion-mnist", "metrics": {"test_nll_nats": 1.0}})
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path / "ck")
+    [row] = evaluate.evaluate(data_dir=tmp_path)
+    expected = -model.log_prob(torch.from_numpy(test >= 128).float()[:, None]).mean().item()
+    assert row["test_nll_nats"] == pytest.approx(expected, rel=1e-5)
+    assert row["test_images"] == 30 and row["sidecar_test_nll_nats"] == 1.0
+    assert row["bits_per_dim"] == pytest.approx(expected / (784 * np.log(2)))
