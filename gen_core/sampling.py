@@ -39,6 +39,27 @@ class RecomputeStepper(Stepper):
         return self.model.logits(self.x).flatten(2)[:, :, self.positions[i]]
 
 
+class PaddedCanvasStepper(Stepper):
+    """Base of the incremental convolutional steppers: a zero-padded copy of the scaled canvas.
+
+    ``enter(i)`` copies the pixel drawn at step i-1 into the copy and returns pixel i's (row, col),
+    so masked kernels can read the canvas around it with ``MaskedConv2d.at``.
+    """
+
+    def __init__(self, model, x: torch.Tensor, pad: int):
+        super().__init__(model, x)
+        self.pad = pad
+        side = model.image_size + 2 * pad
+        self.x_pad = x.new_zeros(x.shape[0], 1, side, side)
+
+    def enter(self, i: int) -> tuple[int, int]:
+        size, p = self.model.image_size, self.pad
+        if i > 0:
+            r0, c0 = divmod(self.positions[i - 1], size)
+            self.x_pad[:, :, r0 + p, c0 + p] = self.model.scale(self.x[:, :, r0, c0])
+        return divmod(self.positions[i], size)
+
+
 def _broadcast(t: torch.Tensor | None, n: int, shape, dtype, device) -> torch.Tensor | None:
     if t is None:
         return None

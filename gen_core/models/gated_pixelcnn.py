@@ -30,8 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn import MaskedConv2d, pointwise
-from ..sampling import Stepper
+from ..nn import MaskedConv2d, PixelHead, pointwise
+from ..sampling import PaddedCanvasStepper
 from .base import ImageAR
 
 
@@ -90,21 +90,20 @@ class GatedPixelCNN(ImageAR):
         self.input_v = VerticalConv(1, channels, first_kernel)
         self.input_h = MaskedConv2d(1, channels, (1, first_kernel), "A")
         self.layers = nn.ModuleList(GatedLayer(channels, kernel) for _ in range(n_layers))
-        self.head = nn.ModuleList([nn.Conv2d(channels, head_channels, 1),
-                                   nn.Conv2d(head_channels, self.out_channels, 1)])
+        self.head = PixelHead(channels, head_channels, self.out_channels)
 
     def logits(self, x):
         x = self.scale(x)
         v, h = self.input_v(down(x)), self.input_h(x)
         for layer in self.layers:
             v, h = layer(v, h)
-        return self.head[1](F.relu(self.head[0](F.relu(h))))
+        return self.head(h)
 
     def stepper(self, x):
         return GatedPixelCNNStepper(self, x)
 
 
-class GatedPixelCNNStepper(Stepper):
+class GatedPixelCNNStepper(PaddedCanvasStepper):
     """Incremental Gated PixelCNN: the vertical stack a row at a time, the horizontal stack per pixel.
 
     Caches: the input of every layer's vertical convolution (rows filled as the sampler enters
@@ -113,30 +112,24 @@ class GatedPixelCNNStepper(Stepper):
     """
 
     def __init__(self, model: GatedPixelCNN, x):
-        super().__init__(model, x)
-        n, size = x.shape[0], model.image_size
-        channels = model.input_h.out_channels
         horizontal = [model.input_h, *(layer.h_conv for layer in model.layers)]
-        self.pad = max(conv.kernel_size[1] for conv in horizontal) // 2
-        side = size + 2 * self.pad
-        self.x_pad = x.new_zeros(n, 1, side, side)
+        super().__init__(model, x, pad=max(conv.kernel_size[1] for conv in horizontal) // 2)
+        n, size, side = x.shape[0], model.image_size, self.x_pad.shape[-1]
+        channels = model.input_h.out_channels
         self.v_in = [x.new_zeros(n, channels, size, size) for _ in model.layers]
         self.h_in = [x.new_zeros(n, channels, side, side) for _ in model.layers]
         self.links = [x.new_zeros(n, 2 * channels, 1, size) for _ in model.layers]
 
     def __call__(self, i):
-        m, p, size = self.model, self.pad, self.model.image_size
-        if i > 0:  # the pixel drawn last is now part of the input
-            r0, c0 = divmod(self.positions[i - 1], size)
-            self.x_pad[:, :, r0 + p, c0 + p] = m.scale(self.x[:, :, r0, c0])
-        r, c = divmod(self.positions[i], size)
+        m, p = self.model, self.pad
+        r, c = self.enter(i)
         if c == 0:
             self.vertical_row(r)
         h = m.input_h.at(self.x_pad, r, c, p)
         for layer, cache, link in zip(m.layers, self.h_in, self.links):
             cache[:, :, r + p, c + p] = h
             h = h + pointwise(layer.res, gate(layer.h_conv.at(cache, r, c, p) + link[:, :, 0, c]))
-        return pointwise(m.head[1], F.relu(pointwise(m.head[0], F.relu(h))))
+        return m.head.at(h)
 
     def vertical_row(self, r: int) -> None:
         """Every layer's v on row r (which reads the rows above r, final by now) and W_vh v."""

@@ -13,12 +13,11 @@ about 1/D of a forward pass instead of a whole one.
 """
 from __future__ import annotations
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn import MaskedConv2d, pointwise
-from ..sampling import Stepper
+from ..nn import MaskedConv2d, PixelHead, pointwise
+from ..sampling import PaddedCanvasStepper
 from .base import ImageAR
 
 
@@ -40,39 +39,32 @@ class PixelCNN(ImageAR):
         super().__init__(image_size, n_values)
         self.input_conv = MaskedConv2d(1, channels, first_kernel, "A")
         self.blocks = nn.ModuleList(ResidualBlock(channels, kernel) for _ in range(n_blocks))
-        self.head = nn.ModuleList([nn.Conv2d(channels, head_channels, 1),
-                                   nn.Conv2d(head_channels, self.out_channels, 1)])
+        self.head = PixelHead(channels, head_channels, self.out_channels)
 
     def logits(self, x):
         h = self.input_conv(self.scale(x))
         for block in self.blocks:
             h = block(h)
-        return self.head[1](F.relu(self.head[0](F.relu(h))))
+        return self.head(h)
 
     def stepper(self, x):
         return PixelCNNStepper(self, x)
 
 
-class PixelCNNStepper(Stepper):
+class PixelCNNStepper(PaddedCanvasStepper):
     """Incremental PixelCNN: padded caches of the scaled input and of ReLU(h) entering every block."""
 
     def __init__(self, model: PixelCNN, x):
-        super().__init__(model, x)
-        n, size = x.shape[0], model.image_size
-        self.pad = max(model.input_conv.kernel_size[0], *(b.conv.kernel_size[0] for b in model.blocks)) // 2
-        side = size + 2 * self.pad
-        channels = model.input_conv.out_channels
-        self.x_pad = x.new_zeros(n, 1, side, side)
-        self.relu_h = [x.new_zeros(n, channels, side, side) for _ in model.blocks]
+        kernels = [model.input_conv.kernel_size[0], *(b.conv.kernel_size[0] for b in model.blocks)]
+        super().__init__(model, x, pad=max(kernels) // 2)
+        n, side = x.shape[0], self.x_pad.shape[-1]
+        self.relu_h = [x.new_zeros(n, model.input_conv.out_channels, side, side) for _ in model.blocks]
 
     def __call__(self, i):
-        m, p, size = self.model, self.pad, self.model.image_size
-        if i > 0:  # the pixel drawn last is now part of the input
-            r0, c0 = divmod(self.positions[i - 1], size)
-            self.x_pad[:, :, r0 + p, c0 + p] = m.scale(self.x[:, :, r0, c0])
-        r, c = divmod(self.positions[i], size)
+        m, p = self.model, self.pad
+        r, c = self.enter(i)
         h = m.input_conv.at(self.x_pad, r, c, p)
         for block, cache in zip(m.blocks, self.relu_h):
             cache[:, :, r + p, c + p] = F.relu(h)
             h = h + pointwise(block.proj, F.relu(block.conv.at(cache, r, c, p)))
-        return pointwise(m.head[1], F.relu(pointwise(m.head[0], F.relu(h))))
+        return m.head.at(h)

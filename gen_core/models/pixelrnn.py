@@ -25,8 +25,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn import MaskedConv2d, pointwise
-from ..sampling import Stepper
+from ..nn import MaskedConv2d, PixelHead, pointwise
+from ..sampling import PaddedCanvasStepper
 from .base import ImageAR
 
 
@@ -66,45 +66,38 @@ class PixelRNN(ImageAR):
         super().__init__(image_size, n_values)
         self.input_conv = MaskedConv2d(1, channels, first_kernel, "A")
         self.layers = nn.ModuleList(RowLSTM(channels, hidden) for _ in range(n_layers))
-        self.head = nn.ModuleList([nn.Conv2d(channels, head_channels, 1),
-                                   nn.Conv2d(head_channels, self.out_channels, 1)])
+        self.head = PixelHead(channels, head_channels, self.out_channels)
 
     def logits(self, x):
         h = self.input_conv(self.scale(x))
         for layer in self.layers:
             h = layer(h)
-        return self.head[1](F.relu(self.head[0](F.relu(h))))
+        return self.head(h)
 
     def stepper(self, x):
         return PixelRNNStepper(self, x)
 
 
-class PixelRNNStepper(Stepper):
+class PixelRNNStepper(PaddedCanvasStepper):
     """Incremental PixelRNN: padded caches of the scaled input and of every layer's input, and per layer
     the state maps h (row r + 1 holds h_r, columns padded by 1) and c (row r + 1 holds c_r), so that
     row 0 is the zero state h_{-1}, c_{-1}."""
 
     def __init__(self, model: PixelRNN, x):
-        super().__init__(model, x)
-        n, size = x.shape[0], model.image_size
-        self.pad = model.input_conv.kernel_size[0] // 2
-        side = size + 2 * self.pad
+        super().__init__(model, x, pad=model.input_conv.kernel_size[0] // 2)
+        n, size, side = x.shape[0], model.image_size, self.x_pad.shape[-1]
         channels, hidden = model.input_conv.out_channels, model.layers[0].K_ss.in_channels
-        self.x_pad = x.new_zeros(n, 1, side, side)
         self.inputs = [x.new_zeros(n, channels, side, side) for _ in model.layers]
         self.h = [x.new_zeros(n, hidden, size + 1, size + 2) for _ in model.layers]
         self.c = [x.new_zeros(n, hidden, size + 1, size) for _ in model.layers]
 
     def __call__(self, i):
-        m, p, size = self.model, self.pad, self.model.image_size
-        if i > 0:  # the pixel drawn last is now part of the input
-            r0, c0 = divmod(self.positions[i - 1], size)
-            self.x_pad[:, :, r0 + p, c0 + p] = m.scale(self.x[:, :, r0, c0])
-        r, c = divmod(self.positions[i], size)
+        m, p = self.model, self.pad
+        r, c = self.enter(i)
         v = m.input_conv.at(self.x_pad, r, c, p)
         for layer, cache, h_map, c_map in zip(m.layers, self.inputs, self.h, self.c):
             cache[:, :, r + p, c + p] = v
             gates = layer.ss_at(h_map[:, :, r], c) + layer.K_is.at(cache, r, c, p)
             h_map[:, :, r + 1, c + 1], c_map[:, :, r + 1, c] = lstm_cell(gates, c_map[:, :, r, c])
             v = v + pointwise(layer.proj, h_map[:, :, r + 1, c + 1])
-        return pointwise(m.head[1], F.relu(pointwise(m.head[0], F.relu(v))))
+        return m.head.at(v)

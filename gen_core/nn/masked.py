@@ -82,3 +82,19 @@ class MaskedConv2d(nn.Conv2d):
 def pointwise(conv: nn.Conv2d, v: torch.Tensor) -> torch.Tensor:
     """A 1x1 convolution applied to the feature vectors v [n, in] of single positions: [n, out]."""
     return F.linear(v, conv.weight.flatten(1), conv.bias)
+
+
+class PixelHead(nn.ModuleList):
+    """ReLU -> 1x1 conv -> ReLU -> 1x1 conv: feature maps [B, C, H, W] -> per-pixel logits.
+
+    ``at`` applies the same to the feature vectors of single positions (incremental samplers).
+    """
+
+    def __init__(self, channels: int, hidden: int, out: int):
+        super().__init__([nn.Conv2d(channels, hidden, 1), nn.Conv2d(hidden, out, 1)])
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self[1](F.relu(self[0](F.relu(h))))
+
+    def at(self, v: torch.Tensor) -> torch.Tensor:
+        return pointwise(self[1], F.relu(pointwise(self[0], F.relu(v))))
