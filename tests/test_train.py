@@ -46,3 +46,23 @@ def test_training_learns_writes_a_checkpoint_and_resumes(synthetic_data, tmp_pat
     for suffix in (".safetensors", ".json", ".png"):
         assert (tmp_path / "ck" / f"nade-fashion-mnist{suffix}").is_file()
     assert checkpoints.load(tmp_path / "ck" / "nade-fashion-mnist").meta["metrics"]["test_images"] == 40
+
+
+def test_a_run_killed_mid_epoch_resumes_to_the_same_result(synthetic_data, tmp_path, monkeypatch):
+    straight = run(synthetic_data, tmp_path / "a", "--epochs", "2")
+    real_rate, calls = train.learning_rate, []
+
+    def killed_at_step_13(lr, step, total):
+        calls.append(step)
+        if step == 13:  # in the middle of epoch 2 (10 batches per epoch)
+            raise KeyboardInterrupt
+        return real_rate(lr, step, total)
+
+    monkeypatch.setattr(train, "learning_rate", killed_at_step_13)
+    with pytest.raises(KeyboardInterrupt):
+        run(synthetic_data, tmp_path / "b", "--epochs", "2", "--save-every", "0")
+    monkeypatch.setattr(train, "learning_rate", real_rate)
+    resumed = run(synthetic_data, tmp_path / "b", "--epochs", "2", "--resume")
+    assert resumed["metrics"]["test_nll_nats"] == pytest.approx(straight["metrics"]["test_nll_nats"], abs=1e-4)
+    assert [h["val_nll_nats"] for h in resumed["history"]] == \
+        pytest.approx([h["val_nll_nats"] for h in straight["history"]], abs=1e-4)
