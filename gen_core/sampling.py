@@ -64,6 +64,10 @@ def _broadcast(t: torch.Tensor | None, n: int, shape, dtype, device) -> torch.Te
     if t is None:
         return None
     t = torch.as_tensor(t).to(device=device, dtype=dtype)
+    lead = {2: (), 3: ((1, n),), 4: ((1, n), (1,))}.get(t.dim())
+    if lead is None or t.shape[-2:] != shape[-2:] or any(s not in ok for s, ok in zip(t.shape, lead)):
+        raise ValueError(f"known values and mask must be [H, W], [1, H, W] or [n, 1, H, W] with "
+                         f"H x W = {shape[-2]} x {shape[-1]}; got {list(t.shape)}")
     if t.dim() == 2:
         t = t[None, None]
     elif t.dim() == 3:

@@ -154,3 +154,10 @@ def test_temperature_zero_is_greedy():
     a = model.sample(2, temperature=0, generator=torch.Generator().manual_seed(0))
     b = model.sample(2, temperature=0, generator=torch.Generator().manual_seed(1))
     assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("bad", [torch.zeros(5, 5), torch.zeros(3, 1, 6, 6), torch.zeros(6)])
+def test_completion_with_a_wrong_shape_says_so(bad):
+    model = tiny("fvsbn", 6)
+    with pytest.raises(ValueError, match="H x W = 6 x 6"):
+        model.sample(2, known=torch.zeros(6, 6), known_mask=bad)
