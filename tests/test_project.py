@@ -1,6 +1,5 @@
 """The project's promises about itself: CI runs the README's test command; checkpoints stay small."""
 import re
-from pathlib import Path
 
 from conftest import ROOT
 
