@@ -56,7 +56,9 @@ def test_weights_that_do_not_fit_the_config(tmp_path):
         checkpoints.load(path)
 
 
-def test_shipped_checkpoints_load():
+def test_shipped_checkpoints_load_with_their_measured_test_nll():
     for name in checkpoints.available():
         model = checkpoints.load(name)
-        assert model.meta["metrics"]["test_nll_nats"] > 0
+        assert model.meta["metrics"].get("test_nll_nats", 0) > 0, (
+            f"{name} has no measured test NLL: an unfinished run left it; finish the run or delete it")
+        assert (checkpoints.CHECKPOINT_DIR / f"{name}.png").is_file()
