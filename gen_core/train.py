@@ -1,9 +1,11 @@
-"""Train a model by maximum likelihood: ``python -m gen_core.train MODEL --dataset fashion-mnist``.
+"""Train any registry model: ``python -m gen_core.train MODEL [--dataset NAME] [--epochs N]``.
 
-Minimizes the mean NLL -log p(x) (nats per image) with Adam and a cosine learning-rate decay,
-validates after every epoch and keeps the best checkpoint (by validation NLL) in the run folder;
-at the end it measures the test NLL of that best checkpoint, draws its 16-sample grid and
-publishes all three files to ``checkpoints/`` (so that folder only ever holds finished models).
+One loop for every family: the model's task (``gen_core.tasks``) supplies the batches, one
+optimization step (maximum likelihood with Adam for the likelihood models) and a validation
+metric. The learning rate warms up, then follows a cosine decay; after every epoch the loop
+validates and keeps the best checkpoint in the run folder; at the end it measures that
+checkpoint's test metrics, writes the task's artifacts (a sample grid) and publishes them to
+``checkpoints/`` (so that folder only ever holds finished models).
 
 Runs are resumable: ``RUN_DIR/NAME/state.safetensors`` + ``state.json`` (RUN_DIR: ``$GENLAB_RUNS``,
 default ``~/.cache/genlab/runs``) are written every epoch and
@@ -25,10 +27,8 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from . import checkpoints
-from .data import load_split, prepare
-from .evaluate import bits_per_dim, mean_nll
+from . import tasks
 from .models import REGISTRY, build
-from .viz import save_grid_png
 
 # resumable run states live outside the work tree, so that a fresh checkout can still --resume
 RUN_DIR = Path(os.environ.get("GENLAB_RUNS", Path.home() / ".cache" / "genlab" / "runs"))
@@ -52,28 +52,35 @@ def git_commit() -> str:
 
 
 # -- resumable state: model + optimizer tensors in safetensors, the rest in JSON -------------------
-def save_state(run: Path, model, opt, info: dict) -> None:
+def save_state(run: Path, model, optimizers: dict, info: dict) -> None:
     run.mkdir(parents=True, exist_ok=True)
-    opt_sd = opt.state_dict()
     tensors = {f"model/{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    for idx, st in opt_sd["state"].items():
-        for key, v in st.items():
-            tensors[f"opt/{idx}/{key}"] = torch.as_tensor(v).detach().cpu().contiguous()
+    groups = {}
+    for name, opt in optimizers.items():
+        opt_sd = opt.state_dict()
+        groups[name] = opt_sd["param_groups"]
+        for idx, st in opt_sd["state"].items():
+            for key, v in st.items():
+                tensors[f"opt/{name}/{idx}/{key}"] = torch.as_tensor(v).detach().cpu().contiguous()
     save_file(tensors, str(run / "state.tmp"))
     os.replace(run / "state.tmp", run / "state.safetensors")
-    (run / "state.json").write_text(json.dumps({**info, "param_groups": opt_sd["param_groups"]}, indent=1))
+    (run / "state.json").write_text(json.dumps({**info, "param_groups": groups}, indent=1))
 
 
-def load_state(run: Path, model, opt, device) -> dict:
+def load_state(run: Path, model, optimizers: dict, device) -> dict:
     tensors = load_file(str(run / "state.safetensors"))
     info = json.loads((run / "state.json").read_text())
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model/")})
-    state: dict = {}
+    groups = info.pop("param_groups")
+    if isinstance(groups, list):  # states written before optimizers had names: one, the model's
+        groups = {"model": groups}
+    state: dict = {name: {} for name in optimizers}
     for k, v in tensors.items():
         if k.startswith("opt/"):
-            _, idx, key = k.split("/")
-            state.setdefault(int(idx), {})[key] = v if key == "step" else v.to(device)
-    opt.load_state_dict({"state": state, "param_groups": info.pop("param_groups")})
+            *name, idx, key = k.split("/")[1:]
+            state[name[0] if name else "model"].setdefault(int(idx), {})[key] = v if key == "step" else v.to(device)
+    for name, opt in optimizers.items():
+        opt.load_state_dict({"state": state[name], "param_groups": groups[name]})
     return info
 
 
@@ -90,7 +97,7 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(prog="python -m gen_core.train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", choices=sorted(REGISTRY))
-    ap.add_argument("--dataset", default="fashion-mnist", choices=["fashion-mnist", "mnist"])
+    ap.add_argument("--dataset", default=None, help="default: the model's registry dataset (fashion-mnist for images)")
     ap.add_argument("--data-dir", default=None, help="folder holding the IDX files (else GENLAB_DATA, ...)")
     ap.add_argument("--epochs", type=int, default=None, help="default: the model's registry value")
     ap.add_argument("--batch-size", type=int, default=None)
@@ -98,7 +105,7 @@ def parse_args(argv=None):
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     ap.add_argument("--resume", action="store_true", help="continue RUN_DIR/NAME/ where it stopped")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--limit", type=int, default=None, help="use only the first N train/val/test images")
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N train/val/test examples")
     ap.add_argument("--config", default="{}", help="JSON overriding the model config, e.g. '{\"hidden\": 100}'")
     ap.add_argument("--out", default=str(checkpoints.CHECKPOINT_DIR), help="where the best checkpoint goes")
     ap.add_argument("--run-dir", default=str(RUN_DIR))
@@ -115,92 +122,87 @@ def main(argv=None) -> dict:
     device = resolve_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
-    cuda = device.type == "cuda"
     torch.manual_seed(args.seed)
     config = {**spec.config, **json.loads(args.config)}
     model = build(args.model, config).to(device)
-    data = {s: prepare(load_split(args.dataset, s, args.data_dir)[0][: args.limit], model.n_values)
-            for s in ("train", "val", "test")}
-    if cuda:
-        data = {s: x.pin_memory() for s, x in data.items()}
-    name = f"{args.model}-{args.dataset}"
+    dataset = args.dataset or spec.dataset
+    try:
+        task = tasks.make(args.model, model, dataset, data_dir=args.data_dir, limit=args.limit, device=device)
+    except ValueError as e:
+        raise SystemExit(f"error: {e}") from e
+    name = f"{args.model}-{dataset}"
     run, out = Path(args.run_dir) / name, Path(args.out) / name
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    n_train = len(data["train"])
-    steps_per_epoch = math.ceil(n_train / batch_size)
+    optimizers = task.optimizers(lr)
+    steps_per_epoch = len(task.batches(0, batch_size, args.seed))
     info = {"epoch": 0, "batch": 0, "step": 0, "best_val": float("inf"), "wall_time_s": 0.0, "history": []}
     if args.resume and (run / "state.json").is_file():
-        info = load_state(run, model, opt, device)
+        info = load_state(run, model, optimizers, device)
         print(f"resumed {name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"{name}: {n_params:,} parameters, {n_train} train images, device {device}")
+    print(f"{name}: {n_params:,} parameters, {steps_per_epoch} batches of {batch_size} per epoch, device {device}")
     t_start, last_save = time.time() - info["wall_time_s"], time.time()
 
     def snapshot():
         info["wall_time_s"] = time.time() - t_start
-        save_state(run, model, opt, info)
+        save_state(run, model, optimizers, info)
 
     while info["epoch"] < epochs:
         epoch = info["epoch"]
-        perm = torch.randperm(n_train, generator=torch.Generator().manual_seed(args.seed + epoch))
+        batches = task.batches(epoch, batch_size, args.seed)
         model.train()
-        train_sum, train_count = 0.0, 0
-        bar = tqdm(range(info["batch"], steps_per_epoch), desc=f"epoch {epoch + 1}/{epochs}",
+        sums: dict[str, float] = {}  # over the batches run since this process started the epoch
+        count = 0
+        bar = tqdm(range(info["batch"], len(batches)), desc=f"epoch {epoch + 1}/{epochs}",
                    mininterval=5, dynamic_ncols=True)
         for b in bar:
-            x = data["train"][perm[b * batch_size:(b + 1) * batch_size]].to(device, non_blocking=True)
-            for group in opt.param_groups:
-                group["lr"] = learning_rate(lr, info["step"], epochs * steps_per_epoch)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
-                loss = model.loss(x)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-            opt.step()
+            for opt in optimizers.values():
+                for group in opt.param_groups:
+                    base = group.setdefault("base_lr", lr)
+                    group["lr"] = learning_rate(base, info["step"], epochs * steps_per_epoch) if task.schedule else base
+            numbers = task.step(task.batch(batches[b]), optimizers)
             info["step"] += 1
-            info["batch"] = b + 1
-            train_sum, train_count = train_sum + loss.item(), train_count + 1
-            bar.set_postfix(nll=f"{loss.item():.2f}", refresh=False)
+            info["batch"], count = b + 1, count + 1
+            for k, v in numbers.items():
+                sums[k] = sums.get(k, 0.0) + v
+            bar.set_postfix({k: f"{v:.3g}" for k, v in numbers.items()}, refresh=False)
             if time.time() - last_save > args.save_every:
                 snapshot()
                 last_save = time.time()
-        val = mean_nll(model, data["val"], device=device)
-        info["history"].append({"epoch": epoch + 1, "val_nll_nats": val,
-                                "train_nll_nats": train_sum / max(1, train_count)})
-        print(f"epoch {epoch + 1}: val NLL {val:.3f} nats ({bits_per_dim(val, model):.4f} bits/dim)")
+        model.eval()
+        val = task.validate()
+        info["history"].append({"epoch": epoch + 1, task.val_metric: val,
+                                **{f"train_{k}": v / max(1, count) for k, v in sums.items()}})
+        print(f"epoch {epoch + 1}: {task.val_metric} {val:.4f}")
+        task.end_epoch(epoch + 1, run)
         if val < info["best_val"]:
             info["best_val"] = val
-            checkpoints.save(model, run / "best", sidecar(args, config, info, n_params, device, time.time() - t_start))
+            meta = sidecar(args, config, dataset, task, info, n_params, device, time.time() - t_start)
+            checkpoints.save(model, run / "best", meta)
         info["epoch"], info["batch"] = epoch + 1, 0
         snapshot()
-    return finish(args, run / "best", out, device, data["test"])
+    return finish(args, task, run, out, device)
 
 
-def sidecar(args, config, info, n_params, device, wall_time) -> dict:
+def sidecar(args, config, dataset, task, info, n_params, device, wall_time) -> dict:
     return {
-        "model": args.model, "config": config, "dataset": args.dataset, "parameters": n_params,
-        "data_protocol": {"train": "first 55,000 training images", "val": "last 5,000 training images",
-                          "test": "10,000 test images", "binarization": "pixel >= 128",
-                          "limit": args.limit},
+        "model": args.model, "config": config, "dataset": dataset, "parameters": n_params,
+        "data_protocol": task.protocol(), **task.meta(),
         "seed": args.seed, "commit": git_commit(), "device": str(device),
         "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
         "wall_time_s": round(wall_time, 1), "epochs": info["epoch"] + 1,
-        "history": info["history"], "metrics": {"val_nll_nats": info["best_val"]},
+        "history": info["history"], "metrics": {task.val_metric: info["best_val"]},
     }
 
 
-def finish(args, best: Path, out: Path, device, test_x) -> dict:
-    """Test NLL and a 16-sample grid for the best checkpoint, published to ``out``."""
-    model = checkpoints.load(best, device)
-    meta = model.meta
-    test = mean_nll(model, test_x, device=device)
-    meta["metrics"].update(test_nll_nats=test, bits_per_dim=bits_per_dim(test, model),
-                           test_images=len(test_x))
-    samples = model.sample(16, generator=torch.Generator(device).manual_seed(args.seed))
+def finish(args, task, run: Path, out: Path, device) -> dict:
+    """Test metrics and the family's artifacts (a sample grid) for the best checkpoint, published to ``out``."""
+    task.model = checkpoints.load(run / "best", device)
+    meta = task.model.meta
+    meta["metrics"].update(task.test_metrics())
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_grid_png(samples, out.with_suffix(".png"), model.n_values)
-    checkpoints.save(model, out, meta)
-    print(f"{out.name}: test NLL {test:.2f} nats/image, {meta['metrics']['bits_per_dim']:.4f} bits/dim")
+    task.artifacts(out, args.seed, run)
+    checkpoints.save(task.model, out, meta)
+    print(f"{out.name}: {task.describe(meta['metrics'])}")
     return meta
 
 

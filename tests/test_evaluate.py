@@ -28,6 +28,7 @@ def test_evaluate_reports_the_mean_nll_of_each_checkpoint(tmp_path, monkeypatch)
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path / "ck")
     [row] = evaluate.evaluate(data_dir=tmp_path)
     expected = -model.log_prob(torch.from_numpy(test >= 128).float()[:, None]).mean().item()
-    assert row["test_nll_nats"] == pytest.approx(expected, rel=1e-5)
-    assert row["test_images"] == 30 and row["sidecar_test_nll_nats"] == 1.0
-    assert row["bits_per_dim"] == pytest.approx(expected / (784 * np.log(2)))
+    assert row["metrics"]["test_nll_nats"] == pytest.approx(expected, rel=1e-5)
+    assert row["metrics"]["test_images"] == 30 and row["sidecar"]["test_nll_nats"] == 1.0
+    assert row["metrics"]["bits_per_dim"] == pytest.approx(expected / (784 * np.log(2)))
+    assert "+" in evaluate.table([row]).splitlines()[2]  # measured minus recorded

@@ -1,11 +1,14 @@
 """Model families and the registry that names them.
 
 Each registry entry is a model name (as used on the command line and in checkpoint file names),
-its class, the constructor config it is trained with, and its training defaults.
+its class, the constructor config it is trained with, its task (``gen_core.tasks``: what it
+trains on and is measured by), its default dataset and its training defaults.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import torch.nn as nn
 
 from .base import ImageAR
 from .fvsbn import FVSBN
@@ -21,6 +24,8 @@ from .pixelrnn import PixelRNN
 class Spec:
     cls: type
     config: dict = field(default_factory=dict)
+    task: str = "image"
+    dataset: str = "fashion-mnist"
     lr: float = 1e-3
     batch_size: int = 64
     epochs: int = 10
@@ -40,7 +45,8 @@ REGISTRY: dict[str, Spec] = {
                               lr=1e-3, batch_size=64, epochs=10),
 }
 
-def build(name: str, config: dict | None = None) -> ImageAR:
+
+def build(name: str, config: dict | None = None) -> nn.Module:
     """A fresh model from its registry name and (optionally) a config overriding the defaults."""
     if name not in REGISTRY:
         raise ValueError(f"unknown model {name!r}; known: {', '.join(REGISTRY)}")

@@ -1,0 +1,27 @@
+"""What each model family trains on and is measured by.
+
+``gen_core.train`` runs one generic loop for every family (resumable state, warm-up + cosine
+learning rate, the best checkpoint by a validation metric, publishing to ``checkpoints/``) and
+``gen_core.evaluate`` one table; a :class:`Task` supplies the rest: the data and its batches, one
+optimization step, the validation metric, the test metrics and the files shipped beside the
+weights. ``TASKS`` maps the ``task`` named in each registry entry to its class.
+"""
+from __future__ import annotations
+
+from .base import Task
+from .image import ImageLikelihood
+
+TASKS: dict[str, type[Task]] = {
+    "image": ImageLikelihood,
+}
+
+
+def make(model_name: str, model, dataset: str | None = None, **kwargs) -> Task:
+    """The task that trains/evaluates registry model ``model_name`` (``model`` already built)."""
+    from ..models import REGISTRY
+
+    spec = REGISTRY[model_name]
+    return TASKS[spec.task](model, dataset or spec.dataset, **kwargs)
+
+
+__all__ = ["TASKS", "Task", "ImageLikelihood", "make"]

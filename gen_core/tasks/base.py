@@ -1,0 +1,90 @@
+"""The contract between a model family and the generic training / evaluation loops."""
+from __future__ import annotations
+
+import abc
+import contextlib
+from pathlib import Path
+
+import torch
+
+
+class Task(abc.ABC):
+    """Data, objective and metrics of one model family.
+
+    Subclasses set ``datasets`` (the first is the default) and ``val_metric`` (a key of the
+    sidecar's ``metrics``; lower is better), and implement the abstract methods. The default
+    optimization is one Adam optimizer on ``model.loss(batch)``; a family with several players
+    (a GAN) overrides :meth:`optimizers` and :meth:`step`.
+    """
+
+    datasets: tuple[str, ...] = ()
+    val_metric: str = "val_loss"
+    schedule: bool = True  # warm-up + cosine decay of every optimizer's learning rate
+
+    def __init__(self, model: torch.nn.Module, dataset: str, data_dir=None, limit: int | None = None,
+                 device: str | torch.device = "cpu"):
+        if self.datasets and dataset not in self.datasets:
+            raise ValueError(f"{type(self).__name__} trains on {', '.join(self.datasets)}, not {dataset!r}")
+        self.model, self.dataset, self.data_dir, self.limit = model, dataset, data_dir, limit
+        self.device = torch.device(device)
+
+    @property
+    def cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def autocast(self):
+        """bf16 autocast on CUDA, nothing on the CPU."""
+        if self.cuda:
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    # -- training ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def batches(self, epoch: int, batch_size: int, seed: int) -> list:
+        """The epoch's batches as small index objects, the same for the same (epoch, seed):
+        a resumed run skips the ones already done."""
+
+    @abc.abstractmethod
+    def batch(self, item):
+        """The model input for one element of :meth:`batches`, on ``self.device``."""
+
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        return {"model": torch.optim.Adam(self.model.parameters(), lr=lr)}
+
+    def step(self, batch, optimizers: dict) -> dict[str, float]:
+        """One update; returns the numbers to average over the epoch (history keys 'train_<name>')."""
+        with self.autocast():
+            loss = self.model.loss(batch)
+        opt = optimizers["model"]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 10.0)
+        opt.step()
+        return {"loss": loss.item()}
+
+    @abc.abstractmethod
+    def validate(self) -> float:
+        """The validation metric ``val_metric`` of ``self.model`` (lower is better)."""
+
+    def end_epoch(self, epoch: int, run: Path) -> None:
+        """Called after each epoch's validation with the run folder (e.g. to keep sample grids)."""
+
+    # -- measuring and shipping ----------------------------------------------------------------
+    @abc.abstractmethod
+    def test_metrics(self, limit: int | None = None) -> dict:
+        """Metrics of ``self.model`` on the test data (``limit``: a representative subset)."""
+
+    def describe(self, metrics: dict) -> str:
+        """One line for the console."""
+        return ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, float))
+
+    def protocol(self) -> dict:
+        """The data protocol recorded in the sidecar."""
+        return {}
+
+    def meta(self) -> dict:
+        """Extra sidecar fields the model needs at load time (e.g. a vocabulary)."""
+        return {}
+
+    def artifacts(self, out: Path, seed: int, run: Path) -> None:
+        """Files shipped beside ``out.safetensors`` (e.g. ``out.png``, a sample grid)."""
