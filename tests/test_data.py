@@ -63,3 +63,12 @@ def test_protocol_splits_on_the_real_files():
     sizes = {s: load_split("fashion-mnist", s, data_dir=SHARED_DATA, download=False)[0].shape[0]
              for s in ("train", "val", "test")}
     assert sizes == {"train": 55_000, "val": 5_000, "test": 10_000}
+
+
+def test_the_committed_gallery_is_64_test_images_of_every_class():
+    from gen_core.data import gallery
+
+    images, labels = gallery.gallery()
+    assert images.shape == (64, 1, 28, 28) and images.dtype == torch.uint8
+    assert torch.bincount(labels, minlength=10).tolist() == [7] * 4 + [6] * 6
+    assert torch.equal(gallery.pick(torch.tensor([1, 0, 1, 0, 1]), 4, 2), torch.tensor([1, 0, 3, 2]))
