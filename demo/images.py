@@ -1,9 +1,15 @@
-"""Model tensors -> pictures for the UI (grids, probability maps, the current pixel), via gen_core.viz."""
+"""Pictures in and out of the UI.
+
+In: any upload or drawing -> a 28x28 uint8 image in the dataset's polarity (light object on black),
+and a painted mask -> a 28x28 boolean mask. Out: grids, probability maps, the current pixel (via
+gen_core.viz). Bad pictures raise ``BadImage`` with a message for the user.
+"""
 from __future__ import annotations
 
 import matplotlib
 import numpy as np
 import torch
+from PIL import Image, ImageOps
 
 from gen_core.viz import cell_origin, grid, grid_columns, to_uint8, upscale
 
@@ -32,3 +38,66 @@ def mark(rgb: np.ndarray, pos: int, b: int, image_size: int = 28, nrow: int | No
         out[y:y + SCALE, x:x + SCALE][[0, -1], :] = (230, 30, 30)
         out[y:y + SCALE, x:x + SCALE][:, [0, -1]] = (230, 30, 30)
     return out
+
+
+class BadImage(ValueError):
+    """An upload or drawing that cannot become a 28x28 image; the message is for the user."""
+
+
+MAX_SIDE = 10_000  # larger images are refused before any resampling
+
+
+def to_gray28(img) -> torch.Tensor:
+    """Any PIL image or array -> uint8 [1, 1, 28, 28], aspect kept, light object on black.
+
+    16-bit and float modes are rescaled, transparency is flattened on white, and the result is
+    inverted when its border is light (a dark drawing or photo on white becomes light on black,
+    as in Fashion-MNIST); an image already dark around the edge is kept as it is.
+    """
+    if img is None:
+        raise BadImage("No image: pick one from the gallery, upload one or draw one.")
+    try:
+        im = img if isinstance(img, Image.Image) else Image.fromarray(np.asarray(img))
+        if max(im.size) > MAX_SIDE or min(im.size) < 1:
+            raise BadImage(f"The image is {im.size[0]}x{im.size[1]} pixels; use one between 1 and {MAX_SIDE:,} on a side.")
+        im.load()
+        if im.mode.startswith("I;16"):
+            im = Image.fromarray((np.asarray(im, np.float32) / 65535 * 255).round().astype(np.uint8), "L")
+        elif im.mode in ("I", "F"):  # no canonical range: stretch min..max
+            a = np.asarray(im, np.float32)
+            a = (a - a.min()) / max(float(a.max() - a.min()), 1e-12)
+            im = Image.fromarray((a * 255).round().astype(np.uint8), "L")
+        if im.mode in ("P", "RGBA", "LA", "PA") or "transparency" in im.info:
+            im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im.convert("RGBA"))
+        im = im.convert("L")
+        im.thumbnail((280, 280), Image.Resampling.BOX)
+        a = np.asarray(im)
+        border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]]).mean()
+        im = ImageOps.pad(im, (28, 28), method=Image.Resampling.LANCZOS, color=int(round(border)))
+    except BadImage:
+        raise
+    except (OSError, ValueError, TypeError, SyntaxError) as e:  # truncated, corrupt or not an image
+        raise BadImage(f"Could not read that image ({e}).") from e
+    a = np.asarray(im, np.uint8)
+    if border > 127:
+        a = 255 - a
+    return torch.from_numpy(a.copy())[None, None]
+
+
+def drawing(value) -> np.ndarray | None:
+    """Union of the painted strokes of a Sketchpad / ImageEditor value as a boolean array, or None if untouched."""
+    if not value or not value.get("layers"):
+        return None
+    layers = [np.asarray(layer) for layer in value["layers"] if layer is not None]
+    if not layers:
+        return None
+    painted = np.zeros(layers[0].shape[:2], bool)
+    for layer in layers:
+        painted |= layer[..., 3] > 0 if layer.ndim == 3 and layer.shape[2] == 4 else layer.reshape(layer.shape[:2]) > 0
+    return painted if painted.any() else None
+
+
+def mask28(painted: np.ndarray) -> torch.Tensor:
+    """A painted boolean array of any size -> bool [1, 1, 28, 28]: a cell is painted if a quarter of it is."""
+    im = Image.fromarray(painted.astype(np.uint8) * 255).resize((28, 28), Image.Resampling.BOX)
+    return torch.from_numpy(np.asarray(im) >= 64)[None, None]
