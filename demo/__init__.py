@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import gradio as gr
 
-from . import pixels
+from . import completion, pixels
 
 CSS = ".pix img {image-rendering: pixelated}"
 
-# tabs still to come, with the issue that brings each one
-PLANNED = [
-    ("Completion", "Occluded-image completion: hide part of an image and let a model fill it in."),
+# the tabs in teaching order: a module with build(), or what the tab will hold until its module lands
+TABS = [
+    ("Pixels", pixels),
+    ("Completion", completion),
     ("Text", "Character-level RNN, LSTM and transformer sampling."),
     ("Latent", "VAE latent sliders, the 2-D manifold and interpolation."),
     ("GAN", "DCGAN and conditional GAN samples."),
@@ -22,10 +23,11 @@ def build_app() -> gr.Blocks:
     with gr.Blocks(title="genlab", delete_cache=(3600, 3600)) as app:
         gr.Markdown("# genlab — watch deep generative models work")
         with gr.Tabs():
-            with gr.Tab("Pixels", id="pixels"):
-                pixels.build()
-            for title, what in PLANNED:
+            for title, content in TABS:
                 with gr.Tab(title, id=title.lower()):
-                    gr.Markdown(f"### {title}\n{what}\n\n*This tab is not built yet.*")
+                    if isinstance(content, str):
+                        gr.Markdown(f"### {title}\n{content}\n\n*This tab is not built yet.*")
+                    else:
+                        content.build()
     app.queue(default_concurrency_limit=2, max_size=32)
     return app
