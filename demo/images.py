@@ -6,6 +6,8 @@ gen_core.viz). Bad pictures raise ``BadImage`` with a message for the user.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 import numpy as np
 import torch
@@ -21,6 +23,16 @@ def image_grid(x: torch.Tensor, n_values: int = 2, nrow: int | None = None) -> n
     """Images [B,1,H,W] with values 0..n_values-1 -> an RGB grid, SCALE times enlarged."""
     g = upscale(grid(to_uint8(x, n_values), nrow), SCALE)
     return np.repeat(g[..., None], 3, -1)
+
+
+def gray_rgb(x: torch.Tensor, n_values: int = 2) -> np.ndarray:
+    """Images [B,1,H,W] with values 0..n_values-1 -> RGB tiles uint8 [B,H,W,3] (to colour some pixels)."""
+    return np.repeat(to_uint8(x, n_values)[..., None], 3, -1)
+
+
+def tile_grid(tiles: np.ndarray, nrow: int | None = None) -> np.ndarray:
+    """RGB tiles [B,H,W,3] -> one grid, SCALE times enlarged."""
+    return upscale(grid(tiles, nrow), SCALE)
 
 
 def prob_grid(p: torch.Tensor, nrow: int | None = None) -> np.ndarray:
@@ -48,7 +60,7 @@ MAX_SIDE = 10_000  # larger images are refused before any resampling
 
 
 def to_gray28(img) -> torch.Tensor:
-    """Any PIL image or array -> uint8 [1, 1, 28, 28], aspect kept, light object on black.
+    """Any image file path, PIL image or array -> uint8 [1, 1, 28, 28], aspect kept, light object on black.
 
     16-bit and float modes are rescaled, transparency is flattened on white, and the result is
     inverted when its border is light (a dark drawing or photo on white becomes light on black,
@@ -57,6 +69,8 @@ def to_gray28(img) -> torch.Tensor:
     if img is None:
         raise BadImage("No image: pick one from the gallery, upload one or draw one.")
     try:
+        if isinstance(img, (str, Path)):
+            img = Image.open(img)
         im = img if isinstance(img, Image.Image) else Image.fromarray(np.asarray(img))
         if max(im.size) > MAX_SIDE or min(im.size) < 1:
             raise BadImage(f"The image is {im.size[0]}x{im.size[1]} pixels; use one between 1 and {MAX_SIDE:,} on a side.")
@@ -76,6 +90,8 @@ def to_gray28(img) -> torch.Tensor:
         im = ImageOps.pad(im, (28, 28), method=Image.Resampling.LANCZOS, color=int(round(border)))
     except BadImage:
         raise
+    except Image.DecompressionBombError as e:
+        raise BadImage(f"The image is far too large ({e}).") from e
     except (OSError, ValueError, TypeError, SyntaxError) as e:  # truncated, corrupt or not an image
         raise BadImage(f"Could not read that image ({e}).") from e
     a = np.asarray(im, np.uint8)

@@ -8,13 +8,23 @@ import gradio as gr
 import torch
 
 from gen_core import checkpoints
+from gen_core.models import REGISTRY
 
 torch.set_num_threads(int(os.environ.get("GENLAB_THREADS", "1")))  # tiny per-step work: 1 thread is fastest
 
 
 @functools.cache
-def shipped() -> tuple[str, ...]:
-    return tuple(checkpoints.available())
+def shipped(task: str | None = None) -> tuple[str, ...]:
+    """Checkpoints in checkpoints/, optionally only those of one task ('image', 'text', ...)."""
+    return tuple(name for name in checkpoints.available() if task is None or task_of(name) == task)
+
+
+def task_of(name: str) -> str | None:
+    """The registry task of a checkpoint, or None when its sidecar is unreadable."""
+    try:
+        return REGISTRY[checkpoints.read_meta(name)["model"]].task
+    except checkpoints.CheckpointError:
+        return None
 
 
 @functools.cache

@@ -21,7 +21,7 @@ MAX_IMAGES = 16
 FRAMES_PER_IMAGE = 28  # stream once per row: smooth in a browser without flooding it
 
 
-def check_inputs(seed, temperature, n) -> tuple[int, float, int]:
+def check_inputs(seed, temperature, n, max_n: int = MAX_IMAGES) -> tuple[int, float, int]:
     try:
         seed, temperature, n = int(seed), float(temperature), int(n)
     except (TypeError, ValueError):
@@ -30,8 +30,8 @@ def check_inputs(seed, temperature, n) -> tuple[int, float, int]:
         raise gr.Error("Seed must be between 0 and 2,147,483,647.", print_exception=False)
     if not 0 <= temperature <= 5:
         raise gr.Error("Temperature must be between 0 (greedy) and 5.", print_exception=False)
-    if not 1 <= n <= MAX_IMAGES:
-        raise gr.Error(f"Number of images must be between 1 and {MAX_IMAGES}.", print_exception=False)
+    if not 1 <= n <= max_n:
+        raise gr.Error(f"Number of images must be between 1 and {max_n}.", print_exception=False)
     return seed, temperature, n
 
 
@@ -58,7 +58,7 @@ def generate(name: str, seed=0, temperature=1.0, n=4):
 
 def build():
     gr.Markdown(EXPLAIN)
-    choices = [(models.label(c), c) for c in models.shipped()]
+    choices = [(models.label(c), c) for c in models.shipped("image")]
     if not choices:
         gr.Markdown("No model is shipped yet: train one with `python -m gen_core.train nade`.")
         return

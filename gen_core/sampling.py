@@ -130,3 +130,19 @@ def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: floa
                 x_flat[:, pos] = torch.where(is_known, x_flat[:, pos], value)
                 p_flat[:, pos] = torch.where(is_known, p_flat[:, pos], p)
             yield i, x, probs
+
+
+def conditioning(model, known_mask: torch.Tensor) -> tuple[int, int]:
+    """How a completion can use the known pixels of ``known_mask`` ([H, W], one mask for the batch).
+
+    Returns (k_all, k_later): k_all known pixels come before the first unknown one in the order the
+    model samples in, so every unknown pixel is conditioned on them; the other k_later known pixels
+    come after it and only condition the unknown pixels after them in that order (an earlier unknown
+    pixel cannot see them). An order-agnostic model puts every known pixel first: k_later = 0.
+    """
+    mask = torch.as_tensor(known_mask, dtype=torch.bool).reshape(1, 1, model.image_size, model.image_size)
+    with model.sampling_order(mask.to(model.order.device)):
+        known = mask.flatten()[model.order.cpu()]
+    unknown = (~known).nonzero()
+    first = int(unknown[0]) if len(unknown) else len(known)
+    return int(known[:first].sum()), int(known[first:].sum())

@@ -2,6 +2,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -10,3 +11,27 @@ torch.set_num_threads(1)  # tiny models run fastest single-threaded, and CI mach
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("GENLAB_DATA", str(SHARED_DATA))
+
+
+def tiny_checkpoint(directory, name, model_name, config, monkeypatch):
+    """Save a small untrained model as checkpoint ``name`` in ``directory`` and make the app use that folder."""
+    from demo import models
+    from gen_core import checkpoints
+    from gen_core.models import build
+
+    torch.manual_seed(0)
+    checkpoints.save(build(model_name, config), directory / name,
+                     {"model": model_name, "config": config, "dataset": "fashion-mnist", "metrics": {}})
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", directory)
+    models._load.cache_clear()
+    models.shipped.cache_clear()
+    return name
+
+
+@pytest.fixture
+def tiny_nade(tmp_path, monkeypatch):
+    from demo import models
+
+    yield tiny_checkpoint(tmp_path, "nade-test", "nade", {"hidden": 8}, monkeypatch)
+    models._load.cache_clear()
+    models.shipped.cache_clear()

@@ -5,19 +5,6 @@ import torch
 
 import app  # noqa: F401  (builds the whole Blocks app, as `python app.py` does)
 from demo import models, pixels
-from gen_core import checkpoints
-from gen_core.models import build
-
-
-@pytest.fixture
-def tiny_nade(tmp_path, monkeypatch):
-    torch.manual_seed(0)
-    checkpoints.save(build("nade", {"hidden": 8}), tmp_path / "nade-test",
-                     {"model": "nade", "config": {"hidden": 8}, "metrics": {}})
-    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
-    models._load.cache_clear()
-    yield "nade-test"
-    models._load.cache_clear()
 
 
 def test_app_builds():
