@@ -8,10 +8,9 @@ import numpy as np
 import torch
 
 from gen_core.data import prepare
-from gen_core.data.gallery import CLASSES, gallery
 from gen_core.sampling import conditioning, iter_sample
 
-from . import images, models
+from . import images, models, picker
 from .pixels import check_inputs
 
 EXPLAIN = r"""
@@ -54,17 +53,6 @@ def hidden_mask(preset: str, painted, seed: int) -> torch.Tensor:
     return images.mask28(strokes)[0, 0]
 
 
-def as_image(image) -> torch.Tensor:
-    """The tab's current image (uint8 28x28 array) as uint8 [1, 1, 28, 28]."""
-    if image is None:
-        raise gr.Error("Choose an image first: click one in the gallery, upload one or draw one.",
-                       print_exception=False)
-    a = np.asarray(image)
-    if a.shape != (28, 28):
-        raise gr.Error(f"Expected a 28x28 image, got an array of shape {a.shape}.", print_exception=False)
-    return torch.from_numpy(a.astype(np.uint8))[None, None]
-
-
 def explain_conditioning(name: str, model, hidden: torch.Tensor) -> str:
     k_all, k_later = conditioning(model, ~hidden)
     if not hidden.any():
@@ -90,10 +78,16 @@ def figure(known: torch.Tensor, hidden: torch.Tensor, x: torch.Tensor, drawn: to
     return images.tile_grid(np.concatenate([occluded[None], done, original[None]]), nrow=len(x) + 2)
 
 
+def editor_value(image) -> dict:
+    """The painting canvas showing the current image, with nothing painted yet."""
+    big = picker.enlarged(image)
+    return {"background": big, "layers": [], "composite": big}
+
+
 def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, temperature=1.0):
     """Stream (figure, status) while ``name`` fills the hidden pixels of ``image`` n times."""
     seed, temperature, n = check_inputs(seed, temperature, n, MAX_COMPLETIONS)
-    image = as_image(image)
+    image = picker.as_image(image)
     hidden = hidden_mask(preset, painted, seed)
     model = models.get(name)
     known = prepare(image, model.n_values)
@@ -120,37 +114,6 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
     yield figure(known, hidden, x, drawn, model.n_values), f"{note}\n\n{n} completions in {elapsed:.2f} s."
 
 
-# -- choosing the image ----------------------------------------------------------------------------
-def gallery_items() -> list[tuple[np.ndarray, str]]:
-    x, labels = gallery()
-    return [(images.tile_grid(images.gray_rgb(x[k:k + 1], 256), 1), CLASSES[int(labels[k])]) for k in range(len(x))]
-
-
-def show(image28: torch.Tensor):
-    """(state, preview, editor value) for a new current image."""
-    a = image28[0, 0].numpy()
-    big = images.tile_grid(images.gray_rgb(image28, 256), 1)
-    return a, big, {"background": big, "layers": [], "composite": big}
-
-
-def pick(evt: gr.SelectData):
-    return show(gallery()[0][evt.index:evt.index + 1])
-
-
-def from_upload(img):
-    try:
-        return show(images.to_gray28(img))
-    except images.BadImage as e:
-        raise gr.Error(str(e), print_exception=False) from e
-
-
-def from_drawing(value):
-    strokes = images.drawing(value)
-    if strokes is None:
-        raise gr.Error("The drawing is blank: pick the brush and draw something first.", print_exception=False)
-    return show(images.to_gray28(np.where(strokes, 0, 255).astype(np.uint8)))  # black ink on white
-
-
 def build():
     gr.Markdown(EXPLAIN)
     choices = [(models.label(c), c) for c in models.shipped("image")]
@@ -158,25 +121,7 @@ def build():
         gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train made`.")
         return
     default = next((c for _, c in choices if c.startswith("made-")), choices[0][1])
-    first = show(gallery()[0][:1])
-    image = gr.State(first[0])
-    with gr.Row():
-        with gr.Column(scale=3):
-            with gr.Tabs():
-                with gr.Tab("Gallery"):
-                    pictures = gr.Gallery(gallery_items(), columns=8, height=300, allow_preview=False,
-                                          label="Fashion-MNIST test images", elem_id="completion-gallery")
-                with gr.Tab("Upload"):
-                    upload = gr.Image(type="filepath", sources=["upload", "clipboard"],
-                                      label="any image: converted to 28x28 grayscale")
-                with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(canvas_size=(280, 280), type="numpy",
-                                          brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
-                                          label="draw in black (pick the brush first)")
-                    use_sketch = gr.Button("Use my drawing")
-        with gr.Column(scale=2):
-            preview = gr.Image(first[1], label="the image (as the models see it)", format="png",
-                               elem_id="completion-preview", elem_classes="pix")
+    image, _ = picker.build("completion")
     with gr.Row():
         name = gr.Dropdown(choices, value=default, label="model")
         preset = gr.Radio(PRESETS, value="bottom half", label="hide")
@@ -184,18 +129,15 @@ def build():
         seed = gr.Number(0, label="seed", precision=0, minimum=0)
         temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature")
     with gr.Accordion("Paint your own occlusion (choose “my painting” above)", open=False):
-        painted = gr.ImageEditor(first[2], type="numpy", canvas_size=(168, 168), sources=(), transforms=(),
-                                 brush=gr.Brush(default_size=12, colors=["#3c78d8"], color_mode="fixed"),
+        painted = gr.ImageEditor(editor_value(image.value), type="numpy", canvas_size=(168, 168),
+                                 sources=(), transforms=(), brush=gr.Brush(default_size=12, colors=["#3c78d8"], color_mode="fixed"),
                                  layers=False, label="paint over what to hide")
     with gr.Row():
         go = gr.Button("Complete", variant="primary", elem_id="completion-go")
         stop = gr.Button("Stop", variant="stop")
     out = gr.Image(label="occluded | completions | original", format="png", elem_id="completion-out")
     status = gr.Markdown()
-    targets = [image, preview, painted]
-    pictures.select(pick, None, targets, api_visibility="private")
-    upload.upload(from_upload, upload, targets, api_name="upload_image")
-    use_sketch.click(from_drawing, sketch, targets, api_visibility="private")
+    image.change(editor_value, image, painted, api_visibility="private")
     event = go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status],
                      api_name="complete", concurrency_limit=2)
     stop.click(None, None, None, cancels=[event])

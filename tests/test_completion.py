@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from conftest import tiny_checkpoint
-from demo import completion
+from demo import completion, picker
 from gen_core.data.gallery import gallery
 from gen_core.viz import cell_origin
 
@@ -74,13 +74,15 @@ def test_bad_input_is_a_message(tiny_made, args, message):
 
 
 def test_choosing_an_image_updates_state_preview_and_editor():
-    state, preview, editor = completion.show(torch.full((1, 1, 28, 28), 200, dtype=torch.uint8))
-    assert state.shape == (28, 28) and preview.ndim == 3 and editor["layers"] == []
+    state, preview = picker.show(torch.full((1, 1, 28, 28), 200, dtype=torch.uint8))
+    assert state.shape == (28, 28) and preview.ndim == 3 and completion.editor_value(state)["layers"] == []
     with pytest.raises(gr.Error, match="blank"):
-        completion.from_drawing({"background": None, "layers": [], "composite": None})
+        picker.from_drawing({"background": None, "layers": [], "composite": None})
+    with pytest.raises(gr.Error, match="Could not read"):
+        picker.from_upload(__file__)
     ink = np.zeros((280, 280, 4), np.uint8)
     ink[100:180, 130:150, 3] = 255  # a vertical black stroke on a white canvas
-    state, _, _ = completion.from_drawing({"background": None, "layers": [ink], "composite": None})
+    state, _ = picker.from_drawing({"background": None, "layers": [ink], "composite": None})
     assert state[14, 14] > 200 and state[0, 0] == 0  # light stroke on black, like the dataset
 
 

@@ -1,0 +1,86 @@
+"""Choosing an image, shared by the tabs that take one: the committed gallery, an upload, or a drawing.
+
+The chosen image lives in a gr.State as a uint8 28x28 array in the dataset's polarity (light on black);
+tabs react to its ``.change``.
+"""
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from gen_core.data.gallery import CLASSES, gallery
+
+from . import images
+
+
+def gallery_items() -> list[tuple[np.ndarray, str]]:
+    x, labels = gallery()
+    return [(images.tile_grid(images.gray_rgb(x[k:k + 1], 256), 1), CLASSES[int(labels[k])]) for k in range(len(x))]
+
+
+def enlarged(image28) -> np.ndarray:
+    """A uint8 28x28 image as a crisp enlarged RGB picture."""
+    return images.tile_grid(images.gray_rgb(torch.as_tensor(np.asarray(image28))[None, None], 256), 1)
+
+
+def show(image28: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """(state, preview) for a new current image uint8 [1, 1, 28, 28]."""
+    a = image28[0, 0].numpy()
+    return a, enlarged(a)
+
+
+def as_image(image) -> torch.Tensor:
+    """The current image (state) as uint8 [1, 1, 28, 28], or a gr.Error."""
+    if image is None:
+        raise gr.Error("Choose an image first: click one in the gallery, upload one or draw one.",
+                       print_exception=False)
+    a = np.asarray(image)
+    if a.shape != (28, 28):
+        raise gr.Error(f"Expected a 28x28 image, got an array of shape {a.shape}.", print_exception=False)
+    return torch.from_numpy(np.clip(a, 0, 255).astype(np.uint8))[None, None]
+
+
+def pick(evt: gr.SelectData):
+    return show(gallery()[0][evt.index:evt.index + 1])
+
+
+def from_upload(path):
+    try:
+        return show(images.to_gray28(path))
+    except images.BadImage as e:
+        raise gr.Error(str(e), print_exception=False) from e
+
+
+def from_drawing(value):
+    strokes = images.drawing(value)
+    if strokes is None:
+        raise gr.Error("The drawing is blank: pick the brush and draw something first.", print_exception=False)
+    return show(images.to_gray28(np.where(strokes, 0, 255).astype(np.uint8)))  # black ink on white
+
+
+def build(prefix: str) -> tuple[gr.State, gr.Image]:
+    """Gallery / Upload / Draw tabs beside a preview of the current image; returns (state, preview)."""
+    first = show(gallery()[0][:1])
+    state = gr.State(first[0])
+    with gr.Row():
+        with gr.Column(scale=3):
+            with gr.Tabs():
+                with gr.Tab("Gallery"):
+                    pictures = gr.Gallery(gallery_items(), columns=8, height=300, allow_preview=False,
+                                          label="Fashion-MNIST test images", elem_id=f"{prefix}-gallery")
+                with gr.Tab("Upload"):
+                    upload = gr.Image(type="filepath", sources=["upload", "clipboard"],
+                                      label="any image: converted to 28x28 grayscale")
+                with gr.Tab("Draw"):
+                    sketch = gr.Sketchpad(canvas_size=(280, 280), type="numpy",
+                                          brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
+                                          label="draw in black (pick the brush first)")
+                    use_sketch = gr.Button("Use my drawing")
+        with gr.Column(scale=2):
+            preview = gr.Image(first[1], label="the image, as the models see it", format="png",
+                               elem_id=f"{prefix}-preview", interactive=False)
+    pictures.select(pick, None, [state, preview], api_visibility="private")
+    upload.upload(from_upload, upload, [state, preview], api_name=f"{prefix}_upload")
+    use_sketch.click(from_drawing, sketch, [state, preview], api_visibility="private")
+    return state, preview
