@@ -45,6 +45,13 @@ def save(model: torch.nn.Module, name_or_path, meta: dict) -> Path:
     return weights
 
 
+def update_meta(name_or_path, fields: dict) -> dict:
+    """Add or replace top-level sidecar fields of an existing checkpoint (the weights stay as they are)."""
+    meta = {**read_meta(name_or_path), **fields}
+    paths(name_or_path)[1].write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return meta
+
+
 def read_meta(name_or_path) -> dict:
     _, sidecar = paths(name_or_path)
     if not sidecar.is_file():

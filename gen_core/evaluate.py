@@ -17,14 +17,20 @@ from .tasks.image import bits_per_dim, mean_nll, spread
 __all__ = ["bits_per_dim", "evaluate", "main", "mean_nll", "spread", "table"]
 
 
-def evaluate(names=None, limit=None, data_dir=None, device="cpu") -> list[dict]:
-    """One row per checkpoint: its name, model, parameters, measured metrics and the sidecar's."""
+def evaluate(names=None, limit=None, data_dir=None, device="cpu", write_reference=False) -> list[dict]:
+    """One row per checkpoint: its name, model, parameters, measured metrics and the sidecar's.
+
+    ``write_reference``: also measure the test-set statistics the app shows (``Task.reference``,
+    e.g. NLL percentiles) and store them in each sidecar.
+    """
     rows = []
     for name in names or checkpoints.available():
         model = checkpoints.load(name, device)
         meta = model.meta
         task = tasks.make(meta["model"], model, meta["dataset"], data_dir=data_dir, device=device)
         metrics = task.test_metrics(limit)
+        if write_reference:
+            checkpoints.update_meta(name, task.reference())
         recorded = meta.get("metrics", {})
         rows.append({"checkpoint": name, "model": meta["model"],
                      "parameters": sum(p.numel() for p in model.parameters()),
@@ -54,9 +60,11 @@ def main(argv=None):
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH")
+    ap.add_argument("--write-reference", action="store_true",
+                    help="also store the test-set statistics the app shows (e.g. NLL percentiles) in each sidecar")
     args = ap.parse_args(argv)
     try:
-        rows = evaluate(args.names, args.limit, args.data_dir, args.device)
+        rows = evaluate(args.names, args.limit, args.data_dir, args.device, args.write_reference)
     except (checkpoints.CheckpointError, FileNotFoundError) as e:
         sys.exit(f"error: {e}")
     print(table(rows), file=sys.stderr if args.json == "-" else sys.stdout)

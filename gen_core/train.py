@@ -199,6 +199,7 @@ def finish(args, task, run: Path, out: Path, device) -> dict:
     task.model = checkpoints.load(run / "best", device)
     meta = task.model.meta
     meta["metrics"].update(task.test_metrics())
+    meta.update(task.reference())
     out.parent.mkdir(parents=True, exist_ok=True)
     task.artifacts(out, args.seed, run)
     checkpoints.save(task.model, out, meta)

@@ -26,8 +26,14 @@ def test_evaluate_reports_the_mean_nll_of_each_checkpoint(tmp_path, monkeypatch)
     checkpoints.save(model, tmp_path / "ck" / "fvsbn-fashion-mnist",
                      {"model": "fvsbn", "config": {}, "dataset": "fashion-mnist", "metrics": {"test_nll_nats": 1.0}})
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path / "ck")
-    [row] = evaluate.evaluate(data_dir=tmp_path)
-    expected = -model.log_prob(torch.from_numpy(test >= 128).float()[:, None]).mean().item()
+    [row] = evaluate.evaluate(data_dir=tmp_path, write_reference=True)
+    nll = -model.log_prob(torch.from_numpy(test >= 128).float()[:, None])
+    expected = nll.mean().item()
+    percentiles = checkpoints.read_meta("fvsbn-fashion-mnist")["test_nll_percentiles"]
+    assert len(percentiles) == 101 and percentiles == sorted(percentiles)
+    assert percentiles[0] == pytest.approx(nll.min().item(), abs=1e-3)
+    assert percentiles[50] == pytest.approx(np.percentile(nll.detach().numpy(), 50), abs=1e-3)
+
     assert row["metrics"]["test_nll_nats"] == pytest.approx(expected, rel=1e-5)
     assert row["metrics"]["test_images"] == 30 and row["sidecar"]["test_nll_nats"] == 1.0
     assert row["metrics"]["bits_per_dim"] == pytest.approx(expected / (784 * np.log(2)))

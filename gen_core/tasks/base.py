@@ -78,6 +78,10 @@ class Task(abc.ABC):
         """One line for the console."""
         return ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, float))
 
+    def reference(self) -> dict:
+        """Test-set statistics of the model that the app shows without the data (top-level sidecar keys)."""
+        return {}
+
     def protocol(self) -> dict:
         """The data protocol recorded in the sidecar."""
         return {}

@@ -20,16 +20,20 @@ def bits_per_dim(nll_nats: float, model) -> float:
 
 
 @torch.no_grad()
-def mean_nll(model, x: torch.Tensor, batch_size: int = 500, device=None) -> float:
-    """Mean -log p(x) in nats per image over the images x (already in the model's value range)."""
+def nll_per_image(model, x: torch.Tensor, batch_size: int = 500, device=None) -> torch.Tensor:
+    """-log p(x) in nats for each image of x (already in the model's value range), float64 on the CPU."""
     device = device or model.order.device
     was_training = model.training
     model.eval()
-    total = 0.0
-    for batch in x.split(batch_size):  # float32 even on CUDA: reported figures are not bf16-rounded
-        total += -model.log_prob(batch.to(device, non_blocking=True)).double().sum().item()
+    # float32 even on CUDA: reported figures are not bf16-rounded
+    nll = [-model.log_prob(batch.to(device, non_blocking=True)).double().cpu() for batch in x.split(batch_size)]
     model.train(was_training)
-    return total / len(x)
+    return torch.cat(nll)
+
+
+def mean_nll(model, x: torch.Tensor, batch_size: int = 500, device=None) -> float:
+    """Mean -log p(x) in nats per image over the images x."""
+    return nll_per_image(model, x, batch_size, device).mean().item()
 
 
 def spread(images_uint8: torch.Tensor, limit: int | None) -> torch.Tensor:
@@ -78,6 +82,13 @@ class ImageLikelihood(Task):
         nll = mean_nll(self.model, prepare(images[spread(images, limit)], self.model.n_values), device=self.device)
         return {"test_nll_nats": nll, "bits_per_dim": bits_per_dim(nll, self.model),
                 "test_images": min(len(images), limit or len(images))}
+
+    def reference(self):
+        """Percentiles 0, 1, ..., 100 of the per-image test NLL: where a new image's NLL falls."""
+        x = prepare(load_split(self.dataset, "test", self.data_dir)[0][: self.limit], self.model.n_values)
+        nll = nll_per_image(self.model, x, device=self.device)
+        q = torch.quantile(nll, torch.linspace(0, 1, 101, dtype=nll.dtype))
+        return {"test_nll_percentiles": [round(v, 3) for v in q.tolist()]}
 
     def describe(self, metrics):
         return f"test NLL {metrics['test_nll_nats']:.2f} nats/image, {metrics['bits_per_dim']:.4f} bits/dim"
