@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from . import completion, pixels
+from . import completion, likelihood, pixels
 
 CSS = ".pix img {image-rendering: pixelated}"
 
@@ -14,7 +14,7 @@ TABS = [
     ("Text", "Character-level RNN, LSTM and transformer sampling."),
     ("Latent", "VAE latent sliders, the 2-D manifold and interpolation."),
     ("GAN", "DCGAN and conditional GAN samples."),
-    ("Likelihood", "Score an image under every model: likelihood and anomaly detection."),
+    ("Likelihood", likelihood),
     ("Models", "The comparison board of every shipped checkpoint."),
 ]
 

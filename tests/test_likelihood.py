@@ -1,0 +1,68 @@
+"""Likelihood tab: NLL per model, percentile against the test set, per-pixel surprise, anomalies, bad input."""
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+
+from conftest import tiny_checkpoint
+from demo import likelihood, models
+from gen_core import checkpoints
+from gen_core.data import prepare
+from gen_core.data.gallery import gallery
+
+IMAGE = gallery()[0][0, 0].numpy()
+
+
+@pytest.fixture
+def two_models(tmp_path, monkeypatch):
+    tiny_checkpoint(tmp_path, "fvsbn-test", "fvsbn", {}, monkeypatch)
+    tiny_checkpoint(tmp_path, "nade-test", "nade", {"hidden": 8}, monkeypatch)
+    return tmp_path
+
+
+def test_percentile_reads_the_recorded_distribution():
+    assert likelihood.percentile(50.0, list(range(101))) == pytest.approx(50.0)
+    assert likelihood.percentile(10.5, [10.0 + k / 100 for k in range(101)]) == pytest.approx(50.0)
+    assert likelihood.percentile(1e9, list(range(101))) == 100.0
+    assert likelihood.percentile(1.0, None) is None
+
+
+def test_every_model_scores_and_the_surprise_map_sums_to_the_nll(two_models):
+    rows, maps, fig = likelihood.score(IMAGE)
+    assert [r[0] for r in rows] == ["fvsbn-test", "nade-test"] and len(maps) == 2
+    model = models.get("nade-test")
+    x = torch.from_numpy(IMAGE)[None, None]
+    nll = -model.log_prob(prepare(x, 2)).item()
+    assert likelihood.surprise(model, x).sum().item() == pytest.approx(nll, rel=1e-5)
+    assert rows[1][1] == pytest.approx(nll, abs=0.05) and rows[1][3] == "not recorded"
+    assert maps[0][0].shape[2] == 3 and fig.axes
+
+
+def test_an_image_far_above_the_test_distribution_is_flagged(two_models):
+    checkpoints.update_meta(two_models / "nade-test", {"test_nll_percentiles": list(range(101))})
+    checkpoints.update_meta(two_models / "fvsbn-test", {"test_nll_percentiles": list(range(10_000, 10_101))})
+    models._load.cache_clear()
+    rows, _, _ = likelihood.score(IMAGE)  # untrained models: about 784 ln 2 = 543 nats
+    verdicts = {r[0]: (r[3], r[4]) for r in rows}
+    assert verdicts["nade-test"] == ("100.0", "unusual: flagged")
+    assert verdicts["fvsbn-test"] == ("0.0", "typical")
+
+
+def test_a_corrupt_checkpoint_leaves_the_others_working(two_models):
+    (two_models / "fvsbn-test.safetensors").write_bytes(b"garbage")
+    models._load.cache_clear()
+    rows, maps, _ = likelihood.score(IMAGE)
+    assert "not available" in rows[0][4] and "corrupt" in rows[0][4]
+    assert rows[1][0] == "nade-test" and len(maps) == 1
+
+
+def test_out_of_distribution_examples():
+    x = IMAGE.astype(np.int64)
+    inverted, _ = likelihood.out_of_distribution("inverted", IMAGE)
+    assert (inverted == 255 - x).all()
+    shifted, _ = likelihood.out_of_distribution("shifted", IMAGE)
+    assert (shifted[9:, 9:] == x[:-9, :-9]).all() and shifted[:9].max() == 0
+    noise, _ = likelihood.out_of_distribution("noise", IMAGE)
+    assert 100 < noise.mean() < 155 and noise.shape == (28, 28)
+    with pytest.raises(gr.Error, match="Choose an image"):
+        likelihood.score(None)
