@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from . import completion, likelihood, pixels
+from . import board, completion, likelihood, pixels
 
 CSS = ".pix img {image-rendering: pixelated}"
 
@@ -15,7 +15,7 @@ TABS = [
     ("Latent", "VAE latent sliders, the 2-D manifold and interpolation."),
     ("GAN", "DCGAN and conditional GAN samples."),
     ("Likelihood", likelihood),
-    ("Models", "The comparison board of every shipped checkpoint."),
+    ("Models", board),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import gradio as gr
+import numpy as np
 import torch
 
 from . import images, models
@@ -56,6 +57,39 @@ def generate(name: str, seed=0, temperature=1.0, n=4):
            f"**{n} images in {elapsed:.2f} s.** −log p(x) per image (nats): {per_image}")
 
 
+MAX_RACERS, MAX_RACE_IMAGES = 8, 4
+
+
+def race(names, seed=0, temperature=1.0, n=2):
+    """Stream several models drawing from the same seed in lockstep: a row of n images per model.
+
+    Each model has its own generator seeded alike, and the status reports the compute time each
+    has spent so far, so the fast steppers visibly win.
+    """
+    seed, temperature, n = check_inputs(seed, temperature, n, MAX_RACE_IMAGES)
+    names = list(names or [])
+    if not 1 <= len(names) <= MAX_RACERS:
+        raise gr.Error(f"Choose between 1 and {MAX_RACERS} models to race.", print_exception=False)
+    racers = [models.get(name) for name in names]
+    if len({m.num_pixels for m in racers}) > 1:
+        raise gr.Error("These models draw images of different sizes; race models of one size.", print_exception=False)
+    streams = [iter_sample(m, n, temperature=temperature, generator=torch.Generator().manual_seed(seed))
+               for m in racers]
+    spent = [0.0] * len(racers)
+    canvases = [None] * len(racers)
+    steps = racers[0].num_pixels
+    every = max(1, steps // FRAMES_PER_IMAGE)
+    for i in range(steps):
+        for k, stream in enumerate(streams):
+            t0 = time.perf_counter()
+            _, canvases[k], _ = next(stream)
+            spent[k] += time.perf_counter() - t0
+        if (i + 1) % every == 0 or i + 1 == steps:
+            tiles = np.concatenate([images.gray_rgb(x, m.n_values) for x, m in zip(canvases, racers)])
+            times = " · ".join(f"{name} {t:.2f} s" for name, t in zip(names, spent))
+            yield images.tile_grid(tiles, nrow=n), f"pixel {i + 1} / {steps} — compute so far: {times}"
+
+
 def build():
     gr.Markdown(EXPLAIN)
     choices = [(models.label(c), c) for c in models.shipped("image")]
@@ -76,4 +110,13 @@ def build():
     status = gr.Markdown()
     event = go.click(generate, [name, seed, temperature, n], [canvas, probs, status],
                      api_name="generate", concurrency_limit=2)
-    stop.click(None, None, None, cancels=[event])
+    with gr.Accordion("Race: several models, the same seed, side by side", open=False):
+        with gr.Row():
+            racers = gr.CheckboxGroup(choices, value=[c for _, c in choices[:MAX_RACERS]], label="models (a row each)")
+            race_n = gr.Slider(1, MAX_RACE_IMAGES, value=2, step=1, label="images per model")
+            race_go = gr.Button("Race", elem_id="pixels-race")
+        race_canvas = gr.Image(label="one row per model, in the order chosen", format="png", elem_id="pixels-race-canvas")
+        race_status = gr.Markdown()
+    race_event = race_go.click(race, [racers, seed, temperature, race_n], [race_canvas, race_status],
+                               api_name="race", concurrency_limit=1)
+    stop.click(None, None, None, cancels=[event, race_event])

@@ -41,7 +41,7 @@ def time_steps(model, stepper_cls, n: int, steps: int, seed: int = 0) -> float:
 
 def bench(names=None, n: int = 16, naive_steps: int = 30) -> list[dict]:
     rows = []
-    for name in names or REGISTRY:
+    for name in names or [m for m, spec in REGISTRY.items() if spec.task == "image"]:
         model, shipped = model_for(name)
         time_steps(model, None, n, 10)  # warm-up
         t0 = time.perf_counter()
