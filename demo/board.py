@@ -10,6 +10,8 @@ from PIL import Image
 from gen_core import checkpoints
 from gen_core.models import REGISTRY
 
+from . import layout
+
 EXPLAIN = r"""
 ### The models, side by side
 Every checkpoint shipped with the app, with the figures measured when it was trained and evaluated (its JSON
@@ -64,10 +66,11 @@ def board():
 
 
 def build():
-    gr.Markdown(EXPLAIN)
+    layout.explain(EXPLAIN)
     rows, samples = board()
     gr.Dataframe(rows, headers=COLUMNS, interactive=False, wrap=True, elem_id="board-table")
     gr.Gallery(samples, label="samples of each model (16 per checkpoint, drawn when it was published)",
-               columns=4, height="auto", allow_preview=True, elem_id="board-samples")
+               columns=4, height="auto", object_fit="contain", preview=False, elem_id="board-samples",
+               elem_classes="pix")
     if not bench_rows():
         gr.Markdown("*No sampling benchmark recorded yet: run `python -m gen_core.bench --json checkpoints/bench.json`.*")

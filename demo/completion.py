@@ -10,7 +10,7 @@ import torch
 from gen_core.data import prepare
 from gen_core.sampling import conditioning, iter_sample
 
-from . import images, models, picker
+from . import images, layout, models, picker
 from .pixels import check_inputs
 
 EXPLAIN = r"""
@@ -60,7 +60,8 @@ def explain_conditioning(name: str, model, hidden: torch.Tensor) -> str:
     if hidden.all():
         return "Everything is hidden: these are unconditional samples."
     if k_later == 0:
-        how = "samples the known pixels first" if model.meta["model"] == "made" else "meets them all first"
+        how = ("samples the known pixels first" if model.meta["model"] == "made"
+               else "meets every known pixel before the first hidden one")
         return f"**{name}** {how}, so every hidden pixel is conditioned on all {k_all} known pixels."
     return (f"**{name}** samples in a fixed order: the {k_all} known pixels before the first hidden one condition "
             f"every hidden pixel; the other {k_later} known pixels come later in its order, so each of them only "
@@ -115,7 +116,7 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
 
 
 def build():
-    gr.Markdown(EXPLAIN)
+    layout.explain(EXPLAIN)
     choices = [(models.label(c), c) for c in models.shipped("image")]
     if not choices:
         gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train made`.")
@@ -135,7 +136,8 @@ def build():
     with gr.Row():
         go = gr.Button("Complete", variant="primary", elem_id="completion-go")
         stop = gr.Button("Stop", variant="stop")
-    out = gr.Image(label="occluded | completions | original", format="png", elem_id="completion-out")
+    out = gr.Image(label="occluded | completions | original", format="png", elem_id="completion-out",
+                   elem_classes="pix")
     status = gr.Markdown()
     image.change(editor_value, image, painted, api_visibility="private")
     event = go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status],

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from gen_core.data import prepare
 
-from . import images, models, picker
+from . import images, layout, models, picker
 
 EXPLAIN = r"""
 ### Likelihood and anomaly detection
@@ -110,7 +110,7 @@ def out_of_distribution(kind: str, image):
 
 
 def build():
-    gr.Markdown(EXPLAIN)
+    layout.explain(EXPLAIN)
     if not models.shipped("image"):
         gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train nade`.")
         return
@@ -120,8 +120,8 @@ def build():
         go = gr.Button("Score", variant="primary", elem_id="likelihood-go")
     table = gr.Dataframe(headers=COLUMNS, label="under every model", elem_id="likelihood-table", interactive=False)
     with gr.Row():
-        maps = gr.Gallery(label="surprise per pixel, −log p(x_i | x_<i)", columns=4, height=260,
-                          allow_preview=False, elem_id="likelihood-maps")
+        maps = gr.Gallery(label="surprise per pixel, −log p(x_i | x_<i)", columns=4, height="auto",
+                          object_fit="contain", allow_preview=False, elem_id="likelihood-maps", elem_classes="pix")
         distribution = gr.Plot(label="this image among the test images")
     outputs = [table, maps, distribution]
     go.click(score, image, outputs, api_name="score")

@@ -68,18 +68,20 @@ def build(prefix: str) -> tuple[gr.State, gr.Image]:
             with gr.Tabs():
                 with gr.Tab("Gallery"):
                     pictures = gr.Gallery(gallery_items(), columns=8, height=300, allow_preview=False,
-                                          label="Fashion-MNIST test images", elem_id=f"{prefix}-gallery")
+                                          label="Fashion-MNIST test images", elem_id=f"{prefix}-gallery",
+                                          elem_classes="pix")
                 with gr.Tab("Upload"):
-                    upload = gr.Image(type="filepath", sources=["upload", "clipboard"],
-                                      label="any image: converted to 28x28 grayscale")
+                    # a plain file: every decoding (and every failure) happens in images.to_gray28
+                    upload = gr.File(file_types=["image"], type="filepath", height=120,
+                                     label="any image file: converted to 28x28 grayscale")
                 with gr.Tab("Draw"):
                     sketch = gr.Sketchpad(canvas_size=(280, 280), type="numpy",
                                           brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
                                           label="draw in black (pick the brush first)")
                     use_sketch = gr.Button("Use my drawing")
         with gr.Column(scale=2):
-            preview = gr.Image(first[1], label="the image, as the models see it", format="png",
-                               elem_id=f"{prefix}-preview", interactive=False)
+            preview = gr.Image(first[1], label="the image (binary models see pixel ≥ 128 as 1)", format="png",
+                               elem_id=f"{prefix}-preview", elem_classes="pix", interactive=False)
     pictures.select(pick, None, [state, preview], api_visibility="private")
     upload.upload(from_upload, upload, [state, preview], api_name=f"{prefix}_upload")
     use_sketch.click(from_drawing, sketch, [state, preview], api_visibility="private")

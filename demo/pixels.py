@@ -7,7 +7,7 @@ import gradio as gr
 import numpy as np
 import torch
 
-from . import images, models
+from . import images, layout, models
 from gen_core.sampling import iter_sample
 
 EXPLAIN = r"""
@@ -91,7 +91,7 @@ def race(names, seed=0, temperature=1.0, n=2):
 
 
 def build():
-    gr.Markdown(EXPLAIN)
+    layout.explain(EXPLAIN)
     choices = [(models.label(c), c) for c in models.shipped("image")]
     if not choices:
         gr.Markdown("No model is shipped yet: train one with `python -m gen_core.train nade`.")
@@ -105,8 +105,8 @@ def build():
         go = gr.Button("Generate", variant="primary", elem_id="pixels-go")
         stop = gr.Button("Stop", variant="stop")
     with gr.Row():
-        canvas = gr.Image(label="samples", format="png", elem_id="pixels-canvas")
-        probs = gr.Image(label="p(x_i = 1 | x_<i)", format="png", elem_id="pixels-probs")
+        canvas = gr.Image(label="samples", format="png", elem_id="pixels-canvas", elem_classes="pix")
+        probs = gr.Image(label="p(x_i = 1 | x_<i)", format="png", elem_id="pixels-probs", elem_classes="pix")
     status = gr.Markdown()
     event = go.click(generate, [name, seed, temperature, n], [canvas, probs, status],
                      api_name="generate", concurrency_limit=2)
@@ -115,7 +115,8 @@ def build():
             racers = gr.CheckboxGroup(choices, value=[c for _, c in choices[:MAX_RACERS]], label="models (a row each)")
             race_n = gr.Slider(1, MAX_RACE_IMAGES, value=2, step=1, label="images per model")
             race_go = gr.Button("Race", elem_id="pixels-race")
-        race_canvas = gr.Image(label="one row per model, in the order chosen", format="png", elem_id="pixels-race-canvas")
+        race_canvas = gr.Image(label="one row per model, in the order chosen", format="png", elem_id="pixels-race-canvas",
+                                  elem_classes="pix")
         race_status = gr.Markdown()
     race_event = race_go.click(race, [racers, seed, temperature, race_n], [race_canvas, race_status],
                                api_name="race", concurrency_limit=1)
