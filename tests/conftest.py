@@ -37,18 +37,11 @@ def tiny_nade(tmp_path, monkeypatch):
     models.shipped.cache_clear()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url():
     """The whole app, as `python app.py` builds it with the shipped checkpoints, served on a free port."""
     from app import CSS, demo
+    from demo.bench import free_port
 
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
                             quiet=True, css=CSS)
