@@ -161,3 +161,18 @@ def test_completion_with_a_wrong_shape_says_so(bad):
     model = tiny("fvsbn", 6)
     with pytest.raises(ValueError, match="H x W = 6 x 6"):
         model.sample(2, known=torch.zeros(6, 6), known_mask=bad)
+
+
+def test_made_trains_over_raster_and_known_first_orderings():
+    model = build("made", {"hidden": [16], "random_order_p": 0.5})
+    raster, others = 0, set()
+    for _ in range(40):
+        order = model.training_order()
+        assert sorted(order.tolist()) == list(range(784))
+        if torch.equal(order, torch.arange(784)):
+            raster += 1
+            continue
+        others.add(tuple(order.tolist()))
+        # a known set first, then the rest: each part in raster order, so at most one descent
+        assert int((order[1:] < order[:-1]).sum()) <= 1
+    assert 8 <= raster <= 32 and len(others) == 40 - raster  # both kinds, every random one new

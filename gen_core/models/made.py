@@ -9,9 +9,11 @@ keep a weight from unit k' to k when m^l(k) >= m^{l-1}(k'), and from hidden unit
 m^0(d) > m^L(k). A direct input-to-output connection is masked with m^0(d) > m^0(j).
 
 Order-agnostic training: a minibatch uses the raster ordering or, with probability
-``random_order_p``, a fresh random one, with fresh hidden degrees either way; one set of weights
-then serves any ordering, and MADE completes an image from *any* set of known pixels by putting
-them first. Because a 0 input means "black" in one ordering and "not visible yet" in another, the
+``random_order_p``, a fresh random ordering of the kind completion samples in — a random set S of
+pixels first, then the rest, each part in raster order — with fresh hidden degrees either way.
+S is the complement of a random rectangle (a hidden region) or a random subset of random density
+(scattered known pixels). One set of weights then serves all these 2^D orderings, and MADE
+completes an image from *any* set of known pixels by putting them first. Because a 0 input means "black" in one ordering and "not visible yet" in another, the
 first layer and the direct connection also receive the all-ones vector through their own masked
 weights V: unit k gets the bias sum_{j visible to k} V_kj, i.e. it knows which inputs it sees.
 
@@ -70,10 +72,19 @@ class MADE(ImageAR):
         self.order.copy_(order.to(self.order.device))
 
     def training_order(self) -> torch.Tensor:
-        """Raster order, or with probability ``random_order_p`` a random permutation."""
-        if torch.rand((), generator=self._train_gen) < self.random_order_p:
-            return torch.randperm(self.num_pixels, generator=self._train_gen)
-        return torch.arange(self.num_pixels)
+        """Raster order, or with probability ``random_order_p`` a random set of known pixels first."""
+        g = self._train_gen
+        if torch.rand((), generator=g) >= self.random_order_p:
+            return torch.arange(self.num_pixels)
+        size = self.image_size
+        if torch.rand((), generator=g) < 0.5:  # scattered known pixels, density u ~ U(0, 1)
+            known = torch.rand(size, size, generator=g) < torch.rand((), generator=g)
+        else:  # everything known but a random rectangle
+            r0, r1 = sorted(torch.randint(0, size + 1, (2,), generator=g).tolist())
+            c0, c1 = sorted(torch.randint(0, size + 1, (2,), generator=g).tolist())
+            known = torch.ones(size, size, dtype=torch.bool)
+            known[r0:r1, c0:c1] = False
+        return self.known_first_order(known)
 
     def known_first_order(self, known_mask: torch.Tensor) -> torch.Tensor:
         """An ordering with the known pixels first, then the unknown ones, each in raster order."""
