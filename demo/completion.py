@@ -80,9 +80,17 @@ def figure(known: torch.Tensor, hidden: torch.Tensor, x: torch.Tensor, drawn: to
 
 
 def editor_value(image) -> dict:
-    """The painting canvas showing the current image, with nothing painted yet."""
-    big = picker.enlarged(image)
+    """The painting canvas showing the current image (no border: canvas pixels map onto image pixels)."""
+    a = torch.as_tensor(np.asarray(image))[None, None]
+    big = images.upscale(images.gray_rgb(a, 256)[0], images.SCALE)
     return {"background": big, "layers": [], "composite": big}
+
+
+def paint_mode(preset: str, image):
+    """Choosing "my painting" opens the painting canvas on the current image."""
+    if preset != "my painting":
+        return gr.skip(), gr.skip()
+    return gr.update(open=True), editor_value(image)
 
 
 def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, temperature=1.0):
@@ -129,10 +137,10 @@ def build():
         n = gr.Slider(1, MAX_COMPLETIONS, value=4, step=1, label="completions")
         seed = gr.Number(0, label="seed", precision=0, minimum=0)
         temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature")
-    with gr.Accordion("Paint your own occlusion (choose “my painting” above)", open=False):
+    with gr.Accordion("Paint your own occlusion (choose “my painting” above)", open=False) as painting:
         painted = gr.ImageEditor(editor_value(image.value), type="numpy", canvas_size=(168, 168),
                                  sources=(), transforms=(), brush=gr.Brush(default_size=12, colors=["#3c78d8"], color_mode="fixed"),
-                                 layers=False, label="paint over what to hide")
+                                 layers=False, label="paint over what to hide", elem_id="completion-painter")
     with gr.Row():
         go = gr.Button("Complete", variant="primary", elem_id="completion-go")
         stop = gr.Button("Stop", variant="stop")
@@ -140,6 +148,8 @@ def build():
                    elem_classes="pix")
     status = gr.Markdown()
     image.change(editor_value, image, painted, api_visibility="private")
+    # a closed accordion does not redraw its editor: open it, with the current image, when painting is chosen
+    preset.change(paint_mode, [preset, image], [painting, painted], api_visibility="private")
     event = go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status],
                      api_name="complete", concurrency_limit=2)
     stop.click(None, None, None, cancels=[event])

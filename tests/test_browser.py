@@ -84,3 +84,21 @@ def test_every_other_tab_renders(page):
         page.wait_for_timeout(500)  # let plots and galleries lay out before the picture
         shot(page, name.lower())
     expect(page.locator("#board-table")).to_contain_text("fashion-mnist")
+
+
+def test_completion_of_a_painted_occlusion(page):
+    open_tab(page, "Completion")
+    page.get_by_label("my painting").check()  # opens the painting canvas on the current image
+    editor = page.locator("#completion-painter")
+    editor.locator("button[aria-label=Brush]").first.click()
+    box = editor.locator("canvas").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - 60, cy)
+    page.mouse.down()
+    for k in range(1, 7):  # a horizontal stroke across the middle; each pointer event is slow, keep few
+        page.mouse.move(cx - 60 + 20 * k, cy + 8 * (k % 2))
+    page.mouse.up()
+    page.locator("#completion-go").click()
+    finished(page, "completion-out")
+    expect(page.get_by_text(re.compile(r"all \d+ known pixels|the \d+ known pixels before"))).to_be_visible()
+    shot(page, "completion_painted")
