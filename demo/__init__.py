@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from . import board, completion, likelihood, pixels
+from . import board, completion, gan, likelihood, pixels
 
 CSS = ".pix img {image-rendering: pixelated}"
 
@@ -13,7 +13,7 @@ TABS = [
     ("Completion", completion),
     ("Text", "Character-level RNN, LSTM and transformer sampling."),
     ("Latent", "VAE latent sliders, the 2-D manifold and interpolation."),
-    ("GAN", "DCGAN and conditional GAN samples."),
+    ("GAN", gan),
     ("Likelihood", likelihood),
     ("Models", board),
 ]

@@ -44,5 +44,5 @@ def upscale(a: np.ndarray, factor: int) -> np.ndarray:
     return a.repeat(factor, 0).repeat(factor, 1)
 
 
-def save_grid_png(x: torch.Tensor, path, n_values: int = 2, factor: int = 3) -> None:
-    Image.fromarray(upscale(grid(to_uint8(x, n_values)), factor)).save(path)
+def save_grid_png(x: torch.Tensor, path, n_values: int = 2, factor: int = 3, nrow: int | None = None) -> None:
+    Image.fromarray(upscale(grid(to_uint8(x, n_values), nrow), factor)).save(path)

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import torch.nn as nn
 
 from .base import ImageAR
+from .classifier import Classifier
 from .fvsbn import FVSBN
+from .gan import GAN
 from .gated_pixelcnn import GatedPixelCNN
 from .image_transformer import ImageTransformer
 from .made import MADE
@@ -43,6 +45,10 @@ REGISTRY: dict[str, Spec] = {
     "pixelrnn": Spec(PixelRNN, {"channels": 64, "hidden": 32, "n_layers": 3}, lr=1e-3, batch_size=64, epochs=10),
     "image_transformer": Spec(ImageTransformer, {"d_model": 64, "n_heads": 4, "n_layers": 3, "d_mlp": 128},
                               lr=1e-3, batch_size=64, epochs=10),
+    "classifier": Spec(Classifier, {"channels": 32, "features": 128}, task="classifier", lr=1e-3, batch_size=128,
+                       epochs=8),
+    "dcgan": Spec(GAN, {"z_dim": 64, "channels": 32}, task="gan", lr=2e-4, batch_size=64, epochs=25),
+    "cgan": Spec(GAN, {"z_dim": 64, "channels": 32, "n_classes": 10}, task="gan", lr=2e-4, batch_size=64, epochs=25),
 }
 
 
@@ -54,4 +60,4 @@ def build(name: str, config: dict | None = None) -> nn.Module:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["FVSBN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["Classifier", "FVSBN", "GAN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "ImageAR", "REGISTRY", "Spec", "build"]

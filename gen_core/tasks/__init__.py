@@ -9,10 +9,14 @@ weights. ``TASKS`` maps the ``task`` named in each registry entry to its class.
 from __future__ import annotations
 
 from .base import Task
+from .classifier import Classification
+from .gan import Adversarial
 from .image import ImageLikelihood
 
 TASKS: dict[str, type[Task]] = {
     "image": ImageLikelihood,
+    "classifier": Classification,
+    "gan": Adversarial,
 }
 
 
@@ -24,4 +28,4 @@ def make(model_name: str, model, dataset: str | None = None, **kwargs) -> Task:
     return TASKS[spec.task](model, dataset or spec.dataset, **kwargs)
 
 
-__all__ = ["TASKS", "Task", "ImageLikelihood", "make"]
+__all__ = ["TASKS", "Task", "Adversarial", "Classification", "ImageLikelihood", "make"]

@@ -1,0 +1,266 @@
+"""GAN tab: samples with D(x) under each, class control, a latent walk, truncation, and the training timeline."""
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+import gradio as gr
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from gen_core import checkpoints
+from gen_core.data import DATASETS
+from gen_core.models.gan import slerp
+from gen_core.tasks.gan import read_timeline
+
+from . import images, layout, models
+
+EXPLAIN = r"""
+### GANs: a generator against a discriminator
+The generator turns noise into an image, $x = G(z)$ with $z \sim \mathcal N(0, I)$; the discriminator
+$D(x)$ is the probability that $x$ is a real image. They play
+$\min_G \max_D \; \mathbb E_{x \sim p_\text{data}}[\log D(x)] + \mathbb E_z[\log(1 - D(G(z)))]$;
+for a fixed $G$ the best $D$ is $D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_\text{model}(x)}$, so at
+the equilibrium $p_\text{model} = p_\text{data}$ it says $\tfrac12$ everywhere. $G$ is trained with the
+non-saturating loss $-\mathbb E_z[\log D(G(z))]$. The conditional GAN also gets a class: $x = G(z, y)$.
+Below each sample: its $D(x)$. No likelihood here — samples are measured by an FID on the features of a
+Fashion-MNIST classifier (lower is better; see the Models tab).
+"""
+EVERY_CLASS = "every class"
+MAX_SAMPLES, MAX_SEED, MAX_WALK, MAX_PER_CLASS = 64, 2**31 - 1, 16, 12
+TRAIN_HINT = "`python -m gen_core.train dcgan` (after `python -m gen_core.train classifier`)"
+
+
+def fail(message: str):
+    raise gr.Error(message, print_exception=False)
+
+
+def check_int(value, name: str, low: int, high: int) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        fail(f"{name} must be a whole number between {low:,} and {high:,}.")
+    if not (math.isfinite(number) and number == int(number) and low <= number <= high):
+        fail(f"{name} must be a whole number between {low:,} and {high:,} (got {value}).")
+    return int(number)
+
+
+def check_truncation(psi) -> float:
+    try:
+        psi = float(psi)
+    except (TypeError, ValueError):
+        psi = float("nan")
+    if not 0.05 <= psi <= 1:
+        fail("Truncation psi must be between 0.05 and 1 (1 = no truncation).")
+    return psi
+
+
+def class_names(model) -> tuple[str, ...]:
+    return DATASETS[model.meta.get("dataset", "fashion-mnist")]["classes"]
+
+
+def labels_for(model, class_name: str | None, n: int) -> torch.Tensor | None:
+    """The class of each of n samples: None (unconditional), one class, or every class in turn."""
+    class_name = class_name or EVERY_CLASS
+    if not model.conditional:
+        if class_name != EVERY_CLASS:
+            fail("This GAN is unconditional: it cannot be asked for a class. Choose the conditional GAN (cgan).")
+        return None
+    names = class_names(model)
+    if class_name == EVERY_CLASS:
+        return torch.arange(n) % model.n_classes
+    if class_name not in names:
+        fail(f"Unknown class {class_name!r}; choose one of: {', '.join(names)}.")
+    return torch.full((n,), names.index(class_name))
+
+
+def tiles(x: torch.Tensor) -> list[np.ndarray]:
+    """Images in [-1, 1] -> enlarged RGB tiles."""
+    return [images.upscale(t, images.SCALE) for t in images.gray_rgb((x + 1) / 2)]
+
+
+def generate(name: str, seed=0, n=16, truncation=1.0, class_name=EVERY_CLASS):
+    """(gallery of (image, 'D(x) = ...') pairs, status) for n samples from one seed."""
+    seed = check_int(seed, "Seed", 0, MAX_SEED)
+    n = check_int(n, "Number of samples", 1, MAX_SAMPLES)
+    psi = check_truncation(truncation)
+    model = models.get(name)
+    y = labels_for(model, class_name, n)
+    t0 = time.perf_counter()
+    x = model.sample(n, labels=y, truncation=psi, generator=torch.Generator().manual_seed(seed))
+    d = model.discriminate(x, y)
+    elapsed = time.perf_counter() - t0
+    names = class_names(model)
+    captions = [f"D(x) = {p:.2f}" + ("" if y is None else f" · {names[c]}") for p, c in
+                zip(d.tolist(), y.tolist() if y is not None else [None] * n)]
+    status = (f"**{n} samples in {elapsed * 1e3:.0f} ms** (generator and discriminator). Mean D(x) = "
+              f"{d.mean():.2f}: near 1/2 when D cannot tell them from real images.")
+    return list(zip(tiles(x), captions)), status
+
+
+def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
+    """A figure with a row per class; column k uses the same z in every row, so only the class changes."""
+    seed = check_int(seed, "Seed", 0, MAX_SEED)
+    per_class = check_int(per_class, "Samples per class", 1, MAX_PER_CLASS)
+    psi = check_truncation(truncation)
+    model = models.get(name)
+    if not model.conditional:
+        fail("A row per class needs the conditional GAN (cgan): this GAN takes no class.")
+    z = model.noise(per_class, torch.Generator().manual_seed(seed), psi).repeat(model.n_classes, 1)
+    y = torch.arange(model.n_classes).repeat_interleave(per_class)
+    with torch.no_grad():
+        x = model.generate(z, y)
+    picture = images.image_grid((x + 1) / 2, 2, nrow=per_class)
+    fig = Figure(figsize=(1.0 + 0.9 * per_class, 0.9 * model.n_classes), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(picture, interpolation="nearest")
+    step = picture.shape[0] / model.n_classes
+    ax.set_yticks([step * (k + 0.5) for k in range(model.n_classes)], class_names(model))
+    ax.set_xticks([])
+    ax.set_title("same z in each column, class y in each row: x = G(z, y)", fontsize=9)
+    return fig
+
+
+def walk(name: str, seed_a=0, seed_b=1, steps=8, truncation=1.0, class_name=EVERY_CLASS):
+    """(strip of G(z_t) along the great circle from z(seed_a) to z(seed_b), status with each D(x))."""
+    seed_a = check_int(seed_a, "Seed A", 0, MAX_SEED)
+    seed_b = check_int(seed_b, "Seed B", 0, MAX_SEED)
+    steps = check_int(steps, "Steps", 2, MAX_WALK)
+    psi = check_truncation(truncation)
+    model = models.get(name)
+    if model.conditional and (class_name or EVERY_CLASS) == EVERY_CLASS:
+        class_name = class_names(model)[0]
+    y = labels_for(model, class_name, steps)
+    ends = [model.noise(1, torch.Generator().manual_seed(s), psi)[0].cpu() for s in (seed_a, seed_b)]
+    z = slerp(*ends, steps)
+    with torch.no_grad():
+        x = model.generate(z, y)
+    d = model.discriminate(x, y)
+    where = "" if y is None else f" (class {class_name})"
+    status = f"From seed {seed_a} to seed {seed_b}{where}. D(x) along the way: " + \
+             ", ".join(f"{p:.2f}" for p in d.tolist())
+    return images.image_grid((x + 1) / 2, 2, nrow=steps), status
+
+
+@functools.cache
+def _timeline(name: str) -> dict[str, torch.Tensor] | None:
+    try:
+        return read_timeline(name)
+    except (OSError, checkpoints.CheckpointError):
+        return None
+
+
+def timeline(name: str, epoch=1):
+    """(the fixed-noise samples after ``epoch``, the loss curves with that epoch marked)."""
+    models.get(name)  # a clear message when the checkpoint is missing
+    t = _timeline(name)
+    if t is None:
+        fail(f"{name} has no training timeline file ({name}.timeline.safetensors); retrain it with {TRAIN_HINT}.")
+    epochs = t["epoch"].tolist()
+    epoch = check_int(epoch, "Epoch", epochs[0], epochs[-1])
+    frame = t["frames"][epochs.index(epoch)]
+    n_classes = models.get(name).n_classes
+    picture = images.image_grid(frame[:, None].float() / 255, 2, nrow=n_classes or None)
+    return picture, loss_plot(t, epoch)
+
+
+def loss_plot(t: dict[str, torch.Tensor], epoch: int) -> Figure:
+    fig = Figure(figsize=(6.4, 2.6), layout="constrained")
+    losses, outputs = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    e = t["epoch"].numpy()
+    losses.plot(e, t["loss_G"].numpy(), "o-", ms=3, label="G: −log D(G(z))")
+    losses.plot(e, t["loss_D"].numpy(), "o-", ms=3, label="D: cross-entropy")
+    losses.set_title("mean loss per epoch", fontsize=9)
+    outputs.plot(e, t["D_real"].numpy(), "o-", ms=3, label="D(x), real x")
+    outputs.plot(e, t["D_fake"].numpy(), "o-", ms=3, label="D(G(z))")
+    outputs.axhline(0.5, color="gray", lw=0.8, ls=":")
+    outputs.set_ylim(0, 1)
+    outputs.set_title("discriminator's mean output (½: can't tell)", fontsize=9)
+    for ax in (losses, outputs):
+        ax.axvline(epoch, color="#d22", lw=1.5)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.legend(fontsize=7)
+    return fig
+
+
+def label(name: str) -> str:
+    metrics = checkpoints.read_meta(name).get("metrics", {})
+    fid = metrics.get("fid_classifier")
+    return name + ("" if fid is None else f" · FID {fid:.1f}")
+
+
+def class_choices(name: str) -> list[str]:
+    model = models.get(name)
+    return [EVERY_CLASS, *class_names(model)] if model.conditional else [EVERY_CLASS]
+
+
+def epoch_range(name: str) -> tuple[int, int] | None:
+    """(first, last) epoch of the checkpoint's timeline, or None without one."""
+    t = _timeline(name)
+    return None if t is None else (int(t["epoch"][0]), int(t["epoch"][-1]))
+
+
+def on_model(name: str):
+    """Class choices for the chosen GAN, and the timeline slider over its epochs (showing the last)."""
+    choices, span = class_choices(name), epoch_range(name)
+    classes = gr.Dropdown(choices=choices, value=EVERY_CLASS, interactive=len(choices) > 1)
+    if span is None:
+        return classes, gr.Slider(visible=False), None, None
+    return (classes, gr.Slider(minimum=span[0], maximum=span[1], value=span[1], step=1, visible=True),
+            *timeline(name, span[1]))
+
+
+def build():
+    layout.explain(EXPLAIN)
+    names = models.shipped("gan")
+    if not names:
+        gr.Markdown(f"No GAN is shipped yet: train one with {TRAIN_HINT}.")
+        return
+    choices = [(label(c), c) for c in names]
+    try:  # the first model's classes and timeline, shown before any event
+        first_choices, span = class_choices(names[0]), epoch_range(names[0])
+        picture, figure = timeline(names[0], span[1]) if span else (None, None)
+    except gr.Error:  # a broken checkpoint: its events will say what is wrong
+        first_choices, span, picture, figure = [EVERY_CLASS], None, None, None
+    with gr.Row():
+        name = gr.Dropdown(choices, value=names[0], label="model")
+        seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=MAX_SEED)
+        n = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="samples")
+        psi = gr.Slider(0.05, 1, value=1.0, step=0.05, label="truncation ψ (z ← ψ z; 1 = none)")
+        class_name = gr.Dropdown(first_choices, value=EVERY_CLASS, label="class (conditional GAN)",
+                                 interactive=len(first_choices) > 1)
+    go = gr.Button("Generate", variant="primary", elem_id="gan-go")
+    gallery = gr.Gallery(label="samples, D(x) under each", columns=8, height="auto", object_fit="contain",
+                         allow_preview=False, elem_id="gan-samples", elem_classes="pix")
+    status = gr.Markdown()
+    go.click(generate, [name, seed, n, psi, class_name], [gallery, status], api_name="gan_generate")
+
+    with gr.Accordion("A row per class (conditional GAN): same z across a column, only y changes", open=False):
+        with gr.Row():
+            per_class = gr.Slider(1, MAX_PER_CLASS, value=8, step=1, label="samples per class")
+            rows_go = gr.Button("Draw every class")
+        rows = gr.Plot(label="x = G(z, y)")
+    rows_go.click(class_rows, [name, seed, per_class, psi], rows, api_name="gan_class_rows")
+
+    with gr.Accordion("Latent walk between two seeds", open=False):
+        with gr.Row():
+            seed_a = gr.Number(0, label="seed A", precision=0, minimum=0, maximum=MAX_SEED)
+            seed_b = gr.Number(1, label="seed B", precision=0, minimum=0, maximum=MAX_SEED)
+            steps = gr.Slider(2, MAX_WALK, value=10, step=1, label="steps")
+            walk_go = gr.Button("Walk")
+        strip = gr.Image(label="G(z_t), z_t on the great circle from z_A to z_B", format="png",
+                         elem_id="gan-walk", elem_classes="pix")
+        walk_status = gr.Markdown()
+    walk_go.click(walk, [name, seed_a, seed_b, steps, psi, class_name], [strip, walk_status], api_name="gan_walk")
+
+    gr.Markdown("#### Training timeline: the same fixed z after every epoch")
+    epoch = gr.Slider(*(span or (1, 2)), value=span[1] if span else 1, step=1, label="epoch", visible=bool(span))
+    with gr.Row():
+        frame = gr.Image(picture, label="G(z_fixed) after this epoch", format="png", elem_id="gan-timeline",
+                         elem_classes="pix")
+        curves = gr.Plot(figure, label="losses and D's outputs per epoch")
+    epoch.input(timeline, [name, epoch], [frame, curves], api_name="gan_timeline", trigger_mode="always_last",
+                show_progress="hidden")
+    gr.on([name.change], on_model, name, [class_name, epoch, frame, curves], api_visibility="private")

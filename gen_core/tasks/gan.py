@@ -1,0 +1,203 @@
+"""Adversarial training of the DCGAN and the conditional GAN: two players, two optimizers.
+
+Each step first updates D on a real batch and a fake batch (one-sided label smoothing: real
+target 0.9), then G with the non-saturating loss -log D(G(z)) (``gen_core.models.gan``). Adam with
+beta_1 = 0.5 for both players and a constant learning rate, as in DCGAN.
+
+Metrics (``gen_core.metrics``): FID (genlab classifier features) of generated samples against
+real images — validation: 1,000 samples vs the 5,000 validation images; test: 10,000 samples vs the
+10,000 test images (``metrics.fid_classifier``) — and, for the conditional GAN, the fraction of
+samples the classifier assigns to the class asked for (``metrics.class_accuracy``). The test
+metrics also hold reference distances on the same scale: 10,000 training images, the test images
+blurred (Gaussian, sigma = ``metrics.BLUR_SIGMA`` pixels), and the VAE's samples when a VAE is shipped.
+
+After every epoch a fixed-noise grid of samples is kept (``NAME.timeline.safetensors``: uint8
+``frames`` [epochs, n, 28, 28] and the epoch's mean losses and D outputs) so the app can replay training.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from .. import checkpoints, metrics
+from ..data import load_split
+from ..models.gan import discriminator_loss, generator_loss
+from ..viz import save_grid_png
+from .base import Task
+
+BETAS = (0.5, 0.999)
+REAL_TARGET = 0.9  # one-sided label smoothing
+TRICKS = {
+    "adam_betas": list(BETAS), "constant_learning_rate": True,
+    "non_saturating_generator_loss": True, "one_sided_label_smoothing": REAL_TARGET,
+    "batch_norm": "G: every hidden layer; D: the middle convolution (real and fake batches apart)",
+    "leaky_relu_slope_in_D": 0.2, "tanh_output": True, "transposed_convolutions_in_G": True,
+    "strided_convolutions_no_pooling_in_D": True,
+}
+TIMELINE_SEED = 1234  # the fixed noise of the per-epoch grids
+VAL_SAMPLES, VAL_SEED, TEST_SEED = 1000, 1, 2
+LOGGED = ("loss_D", "loss_G", "D_real", "D_fake")
+
+
+def timeline_path(checkpoint: Path) -> Path:
+    """Where the per-epoch sample grids of a checkpoint (path without suffix) are kept."""
+    return checkpoint.with_name(checkpoint.name + ".timeline.safetensors")
+
+
+def read_timeline(checkpoint) -> dict[str, torch.Tensor]:
+    """The timeline tensors of a checkpoint name or path: frames [E, n, 28, 28] uint8, per-epoch losses."""
+    weights, _ = checkpoints.paths(checkpoint)
+    return load_file(str(timeline_path(weights.with_suffix(""))))
+
+
+def class_labels(n: int, n_classes: int) -> torch.Tensor:
+    """0, 1, ..., n_classes - 1, 0, 1, ...: every class equally often."""
+    return torch.arange(n) % n_classes
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Images in [-1, 1] -> uint8 0..255."""
+    return ((x.float().cpu() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+
+
+class Adversarial(Task):
+    datasets = ("fashion-mnist", "mnist")
+    val_metric = "val_fid_classifier"
+    schedule = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.yardstick = metrics.classifier(self.dataset, self.device)  # early: a run must not fail at epoch 1's end
+        self.sums: dict[str, float] = {}
+        self.count = 0
+
+    # -- data ------------------------------------------------------------------------------------
+    def split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """(images in [-1, 1], labels) of a split (the first ``limit``), loaded once."""
+        splits = self.__dict__.setdefault("_splits", {})
+        if name not in splits:
+            x, y = load_split(self.dataset, name, self.data_dir)
+            splits[name] = metrics.to_unit_range(x[: self.limit]), y[: self.limit]
+        return splits[name]
+
+    def batches(self, epoch, batch_size, seed):
+        n = len(self.split("train")[1])
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch))
+        return [b for b in order.split(batch_size) if len(b) == batch_size]  # equal batches for batch norm
+
+    def batch(self, item):
+        x, y = self.split("train")
+        return x[item].to(self.device), y[item].to(self.device)
+
+    # -- the two players ---------------------------------------------------------------------------
+    def optimizers(self, lr):
+        return {"D": torch.optim.Adam(self.model.D.parameters(), lr=lr, betas=BETAS),
+                "G": torch.optim.Adam(self.model.G.parameters(), lr=lr, betas=BETAS)}
+
+    def step(self, batch, optimizers):
+        x, y = batch
+        y = y if self.model.conditional else None
+        m = self.model
+        with self.autocast():
+            fake = m.generate(m.noise(len(x)), y)
+            real_logit, fake_logit = m.logit(x, y), m.logit(fake.detach(), y)
+            loss_D = discriminator_loss(real_logit, fake_logit, REAL_TARGET)
+        optimizers["D"].zero_grad(set_to_none=True)
+        loss_D.backward()
+        optimizers["D"].step()
+        with self.autocast():
+            loss_G = generator_loss(m.logit(fake, y))
+        optimizers["G"].zero_grad(set_to_none=True)
+        loss_G.backward()
+        optimizers["G"].step()
+        numbers = {"loss_D": loss_D.item(), "loss_G": loss_G.item(),
+                   "D_real": torch.sigmoid(real_logit.float()).mean().item(),
+                   "D_fake": torch.sigmoid(fake_logit.float()).mean().item()}
+        for k, v in numbers.items():
+            self.sums[k] = self.sums.get(k, 0.0) + v
+        self.count += 1
+        return numbers
+
+    # -- measuring -------------------------------------------------------------------------------
+    def reference_stats(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu, Sigma) of the classifier features of a split's real images, computed once."""
+        stats = self.__dict__.setdefault("_stats", {})
+        if split not in stats:
+            stats[split] = metrics.gaussian(metrics.features(self.yardstick, self.split(split)[0]))
+        return stats[split]
+
+    def samples(self, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """n samples (classes 0..9 in turn when conditional) on the CPU, with their labels."""
+        m = self.model
+        y = class_labels(n, m.n_classes) if m.conditional else None
+        g = torch.Generator().manual_seed(seed)
+        x = torch.cat([m.sample(len(z_idx), labels=None if y is None else y[z_idx], generator=g).float().cpu()
+                       for z_idx in torch.arange(n).split(1000)])
+        return x, y
+
+    def validate(self):
+        x, _ = self.samples(VAL_SAMPLES, VAL_SEED)
+        return metrics.fid(self.yardstick, x, self.reference_stats("val"))
+
+    def test_metrics(self, limit=None):
+        n = limit or 10_000
+        x, y = self.samples(n, TEST_SEED)
+        test = self.reference_stats("test")
+        out = {"fid_classifier": metrics.fid(self.yardstick, x, test)}
+        if y is not None:
+            out["class_accuracy"] = metrics.class_accuracy(self.yardstick, x, y)
+        real = self.split("test")[0][:n]
+        out["fid_blurred_test_images"] = metrics.fid(self.yardstick, metrics.blur(real), test)
+        out["fid_training_images"] = metrics.fid(self.yardstick, self.split("train")[0][:n], test)
+        out["samples"] = n
+        return out
+
+    def describe(self, m):
+        text = f"{metrics.FID_NAME} {m['fid_classifier']:.2f} ({m['samples']} samples vs the test set)"
+        if "class_accuracy" in m:
+            text += f", class accuracy {m['class_accuracy']:.1%}"
+        return text + f"; blurred test images {m['fid_blurred_test_images']:.2f}, training images " \
+                      f"{m['fid_training_images']:.2f}"
+
+    def protocol(self):
+        return {"train": "first 55,000 training images", "pixels": "8-bit grayscale scaled to [-1, 1] (not binarized)",
+                "val": f"{metrics.FID_NAME}: {VAL_SAMPLES} samples vs the last 5,000 training images",
+                "test": f"{metrics.FID_NAME}: 10,000 samples vs the 10,000 test images",
+                "blur_sigma_pixels": metrics.BLUR_SIGMA, "limit": self.limit}
+
+    def meta(self):
+        return {"tricks": TRICKS, "fid": metrics.FID_NAME, "timeline_seed": TIMELINE_SEED}
+
+    # -- the training timeline -------------------------------------------------------------------
+    def timeline_noise(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The fixed z (and classes: a column per class) of the per-epoch grids."""
+        m = self.model
+        n = 6 * m.n_classes if m.conditional else 64
+        z = m.noise(n, torch.Generator().manual_seed(TIMELINE_SEED))
+        return z, class_labels(n, m.n_classes) if m.conditional else None
+
+    def end_epoch(self, epoch, run):
+        """Append this epoch's fixed-noise grid and mean losses to RUN/timeline.safetensors."""
+        with torch.no_grad():
+            frame = to_uint8(self.model.generate(*self.timeline_noise()))[None, :, 0]
+        path = run / "timeline.safetensors"
+        old = load_file(str(path)) if path.is_file() else {}
+        keep = old["epoch"] < epoch if old else None
+        new = {"epoch": torch.tensor([epoch]), "frames": frame,
+               **{k: torch.tensor([self.sums.get(k, float("nan")) / max(1, self.count)]) for k in LOGGED}}
+        tensors = {k: torch.cat([old[k][keep], v]) if old else v for k, v in new.items()}
+        run.mkdir(parents=True, exist_ok=True)
+        save_file(tensors, str(path.with_suffix(".tmp")))
+        path.with_suffix(".tmp").replace(path)
+        self.sums, self.count = {}, 0
+
+    def artifacts(self, out: Path, seed: int, run: Path) -> None:
+        z, y = self.timeline_noise()
+        with torch.no_grad():
+            x = self.model.generate(z, y)
+        cols = self.model.n_classes if self.model.conditional else None
+        save_grid_png((x + 1) / 2, out.with_suffix(".png"), n_values=2, nrow=cols)
+        shutil.copyfile(run / "timeline.safetensors", timeline_path(out))
