@@ -208,8 +208,9 @@ def on_model(name: str):
     classes = gr.Dropdown(choices=choices, value=EVERY_CLASS, interactive=len(choices) > 1)
     if span is None:
         return classes, gr.Slider(visible=False), None, None
-    return (classes, gr.Slider(minimum=span[0], maximum=span[1], value=span[1], step=1, visible=True),
-            *timeline(name, span[1]))
+    slider = gr.Slider(minimum=span[0], maximum=max(span[1], span[0] + 1), value=span[1], step=1,
+                       visible=span[1] > span[0])  # one epoch: nothing to scrub
+    return classes, slider, *timeline(name, span[1])
 
 
 def build():
@@ -256,10 +257,11 @@ def build():
     walk_go.click(walk, [name, seed_a, seed_b, steps, psi, class_name], [strip, walk_status], api_name="gan_walk")
 
     gr.Markdown("#### Training timeline: the same fixed z after every epoch")
-    epoch = gr.Slider(*(span or (1, 2)), value=span[1] if span else 1, step=1, label="epoch", visible=bool(span))
+    first, last = span or (1, 1)
+    epoch = gr.Slider(first, max(last, first + 1), value=last, step=1, label="epoch", visible=last > first)
     with gr.Row():
         frame = gr.Image(picture, label="G(z_fixed) after this epoch", format="png", elem_id="gan-timeline",
-                         elem_classes="pix")
+                         elem_classes="pix", height=420)
         curves = gr.Plot(figure, label="losses and D's outputs per epoch")
     epoch.input(timeline, [name, epoch], [frame, curves], api_name="gan_timeline", trigger_mode="always_last",
                 show_progress="hidden")
