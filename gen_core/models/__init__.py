@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import torch.nn as nn
 
+from .autoencoder import Autoencoder
 from .base import ImageAR
 from .classifier import Classifier
 from .fvsbn import FVSBN
@@ -20,6 +21,7 @@ from .made import MADE
 from .nade import NADE
 from .pixelcnn import PixelCNN
 from .pixelrnn import PixelRNN
+from .vae import VAE
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,14 @@ REGISTRY: dict[str, Spec] = {
                        epochs=8),
     "dcgan": Spec(GAN, {"z_dim": 64, "channels": 32}, task="gan", lr=2e-4, batch_size=64, epochs=25),
     "cgan": Spec(GAN, {"z_dim": 64, "channels": 32, "n_classes": 10}, task="gan", lr=2e-4, batch_size=64, epochs=25),
+    "ae": Spec(Autoencoder, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
+               epochs=10),
+    "vae_2d": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
+                   epochs=20),
+    "vae": Spec(VAE, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
+                epochs=30),
+    "cvae": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256, "n_classes": 10}, task="latent", lr=1e-3,
+                 batch_size=100, epochs=20),
 }
 
 
@@ -60,4 +70,4 @@ def build(name: str, config: dict | None = None) -> nn.Module:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["Classifier", "FVSBN", "GAN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["Autoencoder", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]

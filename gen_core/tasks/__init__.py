@@ -12,11 +12,13 @@ from .base import Task
 from .classifier import Classification
 from .gan import Adversarial
 from .image import ImageLikelihood
+from .latent import LatentVariable
 
 TASKS: dict[str, type[Task]] = {
     "image": ImageLikelihood,
     "classifier": Classification,
     "gan": Adversarial,
+    "latent": LatentVariable,
 }
 
 
@@ -28,4 +30,4 @@ def make(model_name: str, model, dataset: str | None = None, **kwargs) -> Task:
     return TASKS[spec.task](model, dataset or spec.dataset, **kwargs)
 
 
-__all__ = ["TASKS", "Task", "Adversarial", "Classification", "ImageLikelihood", "make"]
+__all__ = ["TASKS", "Task", "Adversarial", "Classification", "ImageLikelihood", "LatentVariable", "make"]

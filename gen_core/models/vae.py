@@ -1,0 +1,110 @@
+"""The variational autoencoder and the conditional VAE (Kingma & Welling, 2014; Sohn et al., 2015).
+
+A latent-variable model p_theta(x) = int p(z) p_theta(x | z) dz with
+
+    p(z) = N(0, I),    p_theta(x | z) = prod_i Bernoulli(x_i; sigma(g_theta(z)_i))   (binarized images)
+
+The integral is intractable, so an encoder q_phi(z | x) = N(mu_phi(x), diag sigma_phi(x)^2)
+(amortized inference) gives the evidence lower bound
+
+    log p(x) >= ELBO = E_{q(z|x)}[log p(x | z)] - KL(q(z | x) || p(z)),
+    KL = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2)          (analytic for two Gaussians)
+
+whose reconstruction term is estimated by Monte Carlo with the reparametrization
+z = mu + sigma * eps, eps ~ N(0, I), so the gradient flows through mu and sigma. Training
+maximizes the ELBO. The importance-weighted bound with k samples z_j ~ q(z | x),
+
+    log p(x) >= log 1/k sum_j p(x, z_j) / q(z_j | x)   (Burda et al., 2016),
+
+is tighter than the ELBO (k = 1) and approaches log p(x) as k grows: reported as -log p(x) <= ...
+
+The conditional VAE feeds the class y to encoder and decoder: q(z | x, y), p(x | z, y) and the
+same prior, so z only has to hold the *style* of an image of class y, and its bounds are on
+log p(x | y). The encoder outputs mu and log sigma^2; the bodies are shared with the plain
+autoencoder (``gen_core.models.autoencoder``, ``gen_core.nn.conv``).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .autoencoder import Autoencoder, log_bernoulli
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def gaussian_kl(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, diag sigma^2) || N(0, I)) = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2): [B] nats."""
+    return 0.5 * (mu ** 2 + log_var.exp() - 1 - log_var).sum(1)
+
+
+def log_normal(z: torch.Tensor, mu: torch.Tensor | float = 0.0, log_var: torch.Tensor | float = 0.0) -> torch.Tensor:
+    """log N(z; mu, diag exp(log_var)) summed over the last dimension."""
+    log_var = torch.as_tensor(log_var, dtype=z.dtype, device=z.device)
+    return -0.5 * (LOG_2PI + log_var + (z - mu) ** 2 / log_var.exp()).sum(-1)
+
+
+class VAE(Autoencoder):
+    """q(z | x, y) = N(mu, diag sigma^2) from the encoder, Bernoulli p(x | z, y) from the decoder, p(z) = N(0, I)."""
+
+    code_params = 2  # mu and log sigma^2 per latent dimension
+
+    def posterior(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu, log sigma^2) of q(z | x, y), each [B, z_dim]."""
+        mu, log_var = super().encode(x, y).chunk(2, dim=1)
+        return mu, log_var
+
+    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """The posterior mean mu(x, y): the code the app puts on the sliders."""
+        return self.posterior(x, y)[0]
+
+    @staticmethod
+    def reparametrize(mu, log_var, n: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n samples z = mu + sigma * eps per image, eps ~ N(0, I): [n, B, z_dim]."""
+        eps = torch.randn((n, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu + (0.5 * log_var).exp() * eps
+
+    def elbo_terms(self, x: torch.Tensor, y: torch.Tensor | None = None, n_samples: int = 1,
+                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(E_q[log p(x | z)] estimated with ``n_samples`` reparametrized z, KL(q || p) analytic), each [B] nats."""
+        mu, log_var = self.posterior(x, y)
+        z = self.reparametrize(mu, log_var, n_samples, generator)                  # [n, B, z_dim]
+        reps = lambda t: None if t is None else t.repeat(n_samples, *([1] * (t.dim() - 1)))  # noqa: E731
+        logits = self.decode(z.flatten(0, 1), reps(y))
+        reconstruction = log_bernoulli(reps(x), logits).view(n_samples, len(x)).mean(0)
+        return reconstruction, gaussian_kl(mu, log_var)
+
+    def elbo(self, x, y=None, n_samples: int = 1, generator=None) -> torch.Tensor:
+        """ELBO = E_q[log p(x | z)] - KL(q(z | x) || p(z)): [B] nats, a lower bound on log p(x)."""
+        reconstruction, kl = self.elbo_terms(x, y, n_samples, generator)
+        return reconstruction - kl
+
+    def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """The negative ELBO, averaged over a batch (x, y)."""
+        x, y = batch
+        return -self.elbo(x, y).mean()
+
+    @torch.no_grad()
+    def log_weights(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 100,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+        """log w_j = log p(x | z_j) + log p(z_j) - log q(z_j | x) for k samples z_j ~ q(z | x): [B, k]."""
+        mu, log_var = self.posterior(x, y)
+        z = self.reparametrize(mu, log_var, k, generator)                          # [k, B, z_dim]
+        reps = lambda t: t.repeat(k, *([1] * (t.dim() - 1)))  # noqa: E731
+        logits = self.decode(z.flatten(0, 1), None if y is None else reps(y))
+        log_px_z = log_bernoulli(reps(x), logits).view(k, len(x))
+        return (log_px_z + log_normal(z) - log_normal(z, mu, log_var)).T
+
+    @torch.no_grad()
+    def iw_bound(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 100, chunk: int = 50,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        """log 1/k sum_j w_j, a lower bound on log p(x) (log p(x | y) when conditional) tightening with k: [B]."""
+        log_w = torch.cat([self.log_weights(x, y, min(chunk, k - start), generator)
+                           for start in range(0, k, chunk)], dim=1)
+        return torch.logsumexp(log_w.double(), dim=1) - math.log(k)
+
+    @torch.no_grad()
+    def sample(self, n: int, y: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+        """E[x | z, y] for n codes z ~ p(z) = N(0, I) drawn on the CPU: [n, 1, 28, 28] in [0, 1]."""
+        return self.mean_image(torch.randn(n, self.z_dim, generator=generator), y)
