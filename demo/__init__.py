@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from . import board, completion, gan, likelihood, pixels
+from . import board, completion, gan, likelihood, pixels, text
 
 CSS = ".pix img {image-rendering: pixelated}"
 
@@ -11,7 +11,7 @@ CSS = ".pix img {image-rendering: pixelated}"
 TABS = [
     ("Pixels", pixels),
     ("Completion", completion),
-    ("Text", "Character-level RNN, LSTM and transformer sampling."),
+    ("Text", text),
     ("Latent", "VAE latent sliders, the 2-D manifold and interpolation."),
     ("GAN", gan),
     ("Likelihood", likelihood),

@@ -73,6 +73,31 @@ def gan_grid(names=None, n: int = 64, repeats: int = 5) -> list[dict]:
     return rows
 
 
+@torch.no_grad()
+def text_rates(names=None, length: int = 500, naive_length: int = 200) -> list[dict]:
+    """Per character model and corpus: characters per second when sampling one text of ``length`` characters
+    with the model's own step (recurrent state / KV cache), and with a naive step that recomputes the whole
+    prefix for every character (over the first ``naive_length`` characters)."""
+    rows = []
+    for name in names or [m for m, spec in REGISTRY.items() if spec.task == "text"]:
+        for corpus in ("shakespeare", "names"):
+            model, shipped = model_for(name, corpus)
+            model.sample(1, 20, seed=0)  # warm-up
+            t0 = time.perf_counter()
+            model.sample(1, length, prime="" if model.vocab.end else "\n", seed=0)
+            fast = length / (time.perf_counter() - t0)
+            x = torch.zeros(1, 1, dtype=torch.long)
+            t0 = time.perf_counter()
+            for _ in range(naive_length):
+                token = torch.multinomial(torch.softmax(model.logits(x[:, -(model.context or naive_length):])[:, -1], -1), 1)
+                x = torch.cat([x, token], dim=1)
+            naive = naive_length / (time.perf_counter() - t0)
+            rows.append({"model": f"{name}-{corpus}", "shipped": shipped,
+                         "parameters": sum(p.numel() for p in model.parameters()),
+                         "chars_per_s": fast, "naive_chars_per_s": naive})
+    return rows
+
+
 def table(rows, n=16) -> str:
     head = (f"{'model':20} {'shipped':>7} {'params':>10} {'ms/step':>8} {f's/{n} imgs':>9} "
             f"{'naive ms/step':>13} {'speedup':>8}")
@@ -94,7 +119,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     gans = [m for m in args.models if REGISTRY[m].task == "gan"]
-    others = [m for m in args.models if m not in gans]
+    texts = [m for m in args.models if REGISTRY[m].task == "text"]
+    others = [m for m in args.models if m not in gans + texts]
     rows = bench(others or None, naive_steps=args.naive_steps) if others or not args.models else []
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
     if rows:
@@ -104,6 +130,11 @@ def main(argv=None):
         print(f"{r['model']:20} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  "
               f"64-image grid, G(z) and D(x): {r['ms_for_64_image_grid']:.1f} ms")
     rows += gan_rows
+    text_rows = text_rates(texts or None) if texts or not args.models else []
+    for r in text_rows:
+        print(f"{r['model']:28} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  sampling: "
+              f"{r['chars_per_s']:,.0f} characters/s (naive full recompute: {r['naive_chars_per_s']:,.0f})")
+    rows += text_rows
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)

@@ -99,6 +99,8 @@ def parse_args(argv=None):
     ap.add_argument("model", choices=sorted(REGISTRY))
     ap.add_argument("--dataset", default=None, help="default: the model's registry dataset (fashion-mnist for images)")
     ap.add_argument("--data-dir", default=None, help="folder holding the IDX files (else GENLAB_DATA, ...)")
+    ap.add_argument("--corpus", default=None, metavar="PATH",
+                    help="text models: train on this UTF-8 file (checkpoint MODEL-<file stem>) instead of --dataset")
     ap.add_argument("--epochs", type=int, default=None, help="default: the model's registry value")
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--lr", type=float, default=None)
@@ -123,14 +125,14 @@ def main(argv=None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    config = {**spec.config, **json.loads(args.config)}
-    model = build(args.model, config).to(device)
-    dataset = args.dataset or spec.dataset
+    dataset = str(Path(args.corpus).resolve()) if args.corpus else args.dataset or spec.dataset
     try:
+        config = tasks.TASKS[spec.task].configure({**spec.config, **json.loads(args.config)}, dataset, args.data_dir)
+        model = build(args.model, config).to(device)
         task = tasks.make(args.model, model, dataset, data_dir=args.data_dir, limit=args.limit, device=device)
     except ValueError as e:
         raise SystemExit(f"error: {e}") from e
-    name = f"{args.model}-{dataset}"
+    name = f"{args.model}-{Path(dataset).stem if args.corpus else dataset}"
     run, out = Path(args.run_dir) / name, Path(args.out) / name
     optimizers = task.optimizers(lr)
     steps_per_epoch = len(task.batches(0, batch_size, args.seed))

@@ -12,6 +12,8 @@ import torch.nn as nn
 
 from .autoencoder import Autoencoder
 from .base import ImageAR
+from .char_rnn import CharLSTM, CharRNN
+from .char_transformer import CharTransformer
 from .classifier import Classifier
 from .fvsbn import FVSBN
 from .gan import GAN
@@ -49,6 +51,12 @@ REGISTRY: dict[str, Spec] = {
                               lr=1e-3, batch_size=64, epochs=10),
     "classifier": Spec(Classifier, {"channels": 32, "features": 128}, task="classifier", lr=1e-3, batch_size=128,
                        epochs=8),
+    "char_rnn": Spec(CharRNN, {"hidden": 512, "n_layers": 1}, task="text", dataset="shakespeare", lr=2e-3,
+                     batch_size=32, epochs=10),
+    "char_lstm": Spec(CharLSTM, {"hidden": 384, "n_layers": 2, "dropout": 0.1}, task="text", dataset="shakespeare",
+                      lr=2e-3, batch_size=32, epochs=10),
+    "char_transformer": Spec(CharTransformer, {"d_model": 128, "n_heads": 4, "n_layers": 4, "context": 128},
+                             task="text", dataset="shakespeare", lr=1e-3, batch_size=32, epochs=15),
     "dcgan": Spec(GAN, {"z_dim": 64, "channels": 32}, task="gan", lr=2e-4, batch_size=64, epochs=25),
     "cgan": Spec(GAN, {"z_dim": 64, "channels": 32, "n_classes": 10}, task="gan", lr=2e-4, batch_size=64, epochs=25),
     "ae": Spec(Autoencoder, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
@@ -70,4 +78,4 @@ def build(name: str, config: dict | None = None) -> nn.Module:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["Autoencoder", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["Autoencoder", "CharLSTM", "CharRNN", "CharTransformer", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]

@@ -12,12 +12,14 @@ from .base import Task
 from .classifier import Classification
 from .gan import Adversarial
 from .image import ImageLikelihood
+from .text import CharLikelihood
 from .latent import LatentVariable
 
 TASKS: dict[str, type[Task]] = {
     "image": ImageLikelihood,
     "classifier": Classification,
     "gan": Adversarial,
+    "text": CharLikelihood,
     "latent": LatentVariable,
 }
 
@@ -30,4 +32,4 @@ def make(model_name: str, model, dataset: str | None = None, **kwargs) -> Task:
     return TASKS[spec.task](model, dataset or spec.dataset, **kwargs)
 
 
-__all__ = ["TASKS", "Task", "Adversarial", "Classification", "ImageLikelihood", "LatentVariable", "make"]
+__all__ = ["TASKS", "Task", "Adversarial", "CharLikelihood", "Classification", "ImageLikelihood", "LatentVariable", "make"]

@@ -28,6 +28,11 @@ class Task(abc.ABC):
         self.model, self.dataset, self.data_dir, self.limit = model, dataset, data_dir, limit
         self.device = torch.device(device)
 
+    @classmethod
+    def configure(cls, config: dict, dataset: str, data_dir=None) -> dict:
+        """The model config to build for ``dataset`` (e.g. a text model's vocabulary); unchanged by default."""
+        return config
+
     @property
     def cuda(self) -> bool:
         return self.device.type == "cuda"
