@@ -13,6 +13,7 @@ from conftest import tiny_checkpoint
 from demo import gan as tab
 from demo import models
 from gen_core import checkpoints, metrics, train
+from gen_core.models import build
 from gen_core.models.classifier import Classifier
 from gen_core.models.gan import GAN, discriminator_loss, generator_loss, slerp
 from gen_core.tasks.gan import read_timeline, timeline_path
@@ -136,10 +137,14 @@ def test_classifier_then_cgan_train_measure_and_ship_a_timeline(labelled_data, t
     clf = train.main(["classifier", "--epochs", "5", "--lr", "0.01", "--batch-size", "20",
                       "--config", '{"channels": 4, "features": 16}', *common])
     assert clf["metrics"]["test_accuracy"] > 0.9  # one bar per class: easy
+    vae = {"z_dim": 2, "channels": 4, "hidden": 8, "n_classes": 10}  # a shipped (untrained) conditional VAE
+    checkpoints.save(build("cvae", vae), out / "cvae-fashion-mnist", {"model": "cvae", "config": vae,
+                                                                      "dataset": "fashion-mnist"})
     meta = train.main(["cgan", "--epochs", "2", "--batch-size", "20", "--config", '{"z_dim": 8, "channels": 4}',
                        *common])
     m = meta["metrics"]
-    assert {"fid_classifier", "class_accuracy", "fid_blurred_test_images", "fid_training_images"} <= set(m)
+    assert {"fid_classifier", "class_accuracy", "fid_blurred_test_images", "fid_training_images",
+            "fid_cvae_samples"} <= set(m)
     assert 0 <= m["class_accuracy"] <= 1 and m["fid_classifier"] > 0 and m["samples"] == 10_000
     assert meta["tricks"]["adam_betas"] == [0.5, 0.999] and meta["tricks"]["one_sided_label_smoothing"] == 0.9
     t = read_timeline("cgan-fashion-mnist")

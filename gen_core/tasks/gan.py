@@ -9,7 +9,8 @@ real images — validation: 1,000 samples vs the 5,000 validation images; test: 
 10,000 test images (``metrics.fid_classifier``) — and, for the conditional GAN, the fraction of
 samples the classifier assigns to the class asked for (``metrics.class_accuracy``). The test
 metrics also hold reference distances on the same scale: 10,000 training images, the test images
-blurred (Gaussian, sigma = ``metrics.BLUR_SIGMA`` pixels), and the VAE's samples when a VAE is shipped.
+blurred (Gaussian, sigma = ``metrics.BLUR_SIGMA`` pixels), and the samples of every shipped VAE
+(``fid_<model>_samples``; they model binarized images, so their samples are pixel probabilities).
 
 After every epoch a fixed-noise grid of samples is kept (``NAME.timeline.safetensors``: uint8
 ``frames`` [epochs, n, 28, 28] and the epoch's mean losses and D outputs) so the app can replay training.
@@ -24,7 +25,9 @@ from safetensors.torch import load_file, save_file
 
 from .. import checkpoints, metrics
 from ..data import load_split
+from ..models import REGISTRY
 from ..models.gan import discriminator_loss, generator_loss
+from ..models.vae import VAE
 from ..viz import save_grid_png
 from .base import Task
 
@@ -152,15 +155,36 @@ class Adversarial(Task):
         real = self.split("test")[0][:n]
         out["fid_blurred_test_images"] = metrics.fid(self.yardstick, metrics.blur(real), test)
         out["fid_training_images"] = metrics.fid(self.yardstick, self.split("train")[0][:n], test)
+        for model_name, vae in self.shipped_vaes():
+            out[f"fid_{model_name}_samples"] = metrics.fid(self.yardstick, self.vae_samples(vae, n), test)
         out["samples"] = n
         return out
+
+    def shipped_vaes(self):
+        """(registry name, model) of every shipped VAE of this dataset: their samples' FID is a reference."""
+        for name in checkpoints.available():
+            meta = checkpoints.read_meta(name)
+            if issubclass(REGISTRY[meta["model"]].cls, VAE) and meta.get("dataset") == self.dataset:
+                yield meta["model"], checkpoints.load(name, self.device)
+
+    @staticmethod
+    def vae_samples(vae, n: int) -> torch.Tensor:
+        """n VAE samples E[x | z, y], z ~ N(0, I) (classes in turn when conditional), mapped from [0, 1] to [-1, 1].
+
+        The VAEs model binarized images, so their samples are pixel probabilities, not 8-bit images.
+        """
+        g = torch.Generator().manual_seed(TEST_SEED)
+        y = class_labels(n, vae.n_classes) if vae.conditional else None
+        x = torch.cat([vae.sample(len(i), None if y is None else y[i].to(vae.device), generator=g).float().cpu()
+                       for i in torch.arange(n).split(1000)])
+        return 2 * x - 1
 
     def describe(self, m):
         text = f"{metrics.FID_NAME} {m['fid_classifier']:.2f} ({m['samples']} samples vs the test set)"
         if "class_accuracy" in m:
             text += f", class accuracy {m['class_accuracy']:.1%}"
-        return text + f"; blurred test images {m['fid_blurred_test_images']:.2f}, training images " \
-                      f"{m['fid_training_images']:.2f}"
+        refs = {k[4:]: v for k, v in m.items() if k.startswith("fid_") and k != "fid_classifier"}
+        return text + "; reference FIDs: " + ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in refs.items())
 
     def protocol(self):
         return {"train": "first 55,000 training images", "pixels": "8-bit grayscale scaled to [-1, 1] (not binarized)",
