@@ -94,7 +94,7 @@ def bars(model, probs: torch.Tensor, drawn: int) -> pd.DataFrame:
         p, top = torch.cat([p[:-1], probs[drawn:drawn + 1]]), torch.cat([top[:-1], top.new_tensor([drawn])])
     return pd.DataFrame({"next character": [model.vocab.show(i) for i in top.tolist()],
                          "p": [round(v, 4) for v in p.tolist()],
-                         "": ["drawn" if i == drawn else "not drawn" for i in top.tolist()]})
+                         "drawn": ["drawn" if i == drawn else "not drawn" for i in top.tolist()]})
 
 
 def mark_names(name: str, lines: list[str]) -> list[tuple[str, str | None]]:
@@ -229,7 +229,7 @@ def build():
         stop = gr.Button("Stop", variant="stop")
     with gr.Row():
         out = gr.Textbox(label="sample", lines=12, max_lines=30, elem_id="text-out")
-        chart = gr.BarPlot(x="next character", y="p", color="", sort="-y", y_lim=[0, 1],
+        chart = gr.BarPlot(x="next character", y="p", color="drawn", sort="-y", y_lim=[0, 1],
                            color_map={"drawn": "#dc3220", "not drawn": "#7f7f7f"},
                            label="p(next character | text so far): the distribution the last character was drawn from")
     marked = gr.HighlightedText(label="names: new, or in the training data", show_legend=True,

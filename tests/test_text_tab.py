@@ -42,8 +42,8 @@ def test_generate_streams_character_by_character_with_the_chart(tiny_text):
     assert lengths == sorted(lengths) and lengths[0] < lengths[-1]
     final, chart, marked, status = frames[-1]
     assert final.startswith("ROMEO:") and len(final) == 6 + 120 and marked is None
-    assert "characters/s" in status and list(chart.columns) == ["next character", "p", ""]
-    assert len(chart) == text.BARS and (chart[""] == "drawn").sum() == 1 and chart["p"].is_monotonic_decreasing
+    assert "characters/s" in status and list(chart.columns) == ["next character", "p", "drawn"]
+    assert len(chart) == text.BARS and (chart["drawn"] == "drawn").sum() == 1 and chart["p"].is_monotonic_decreasing
     assert final == list(text.generate("shakespeare", "char_lstm", "ROMEO:", 120, 1.0, 0, 3))[-1][0]
 
 

@@ -106,9 +106,9 @@ class CharLikelihood(Task):
                      "end_token": "every name ends with <end>, counted as a character"}
         else:
             split = {"train": "first 90% of the characters", "val": "last 10% of the characters",
-                     "test": "none: the reported figure is on val"}
-        return {**split, "corpus": self.dataset, "eval_split": self.eval_split, "limit": self.limit,
-                "window": f"{self.window} characters, overlapping by half (>= {self.window // 2} of context)"}
+                     "test": "none: the reported figure is on val",
+                     "window": f"{self.window} characters, overlapping by half (>= {self.window // 2} of context)"}
+        return {**split, "corpus": self.dataset, "eval_split": self.eval_split, "limit": self.limit}
 
     def meta(self):
         """For names: hashes of the training names, so the app can tell a new name from a memorized one."""
