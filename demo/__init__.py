@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from . import board, completion, gan, likelihood, pixels, text
+from . import board, completion, gan, latent, likelihood, pixels, text
 
 CSS = ".pix img {image-rendering: pixelated}"
 
@@ -12,7 +12,7 @@ TABS = [
     ("Pixels", pixels),
     ("Completion", completion),
     ("Text", text),
-    ("Latent", "VAE latent sliders, the 2-D manifold and interpolation."),
+    ("Latent", latent),
     ("GAN", gan),
     ("Likelihood", likelihood),
     ("Models", board),

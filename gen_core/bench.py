@@ -4,6 +4,8 @@ Per model: parameters; ms per pixel step and seconds to draw 16 images (784 step
 with the model's own stepper; the same per-step cost with the naive stepper that recomputes the
 whole image for every pixel (timed over ``--naive-steps`` steps and extrapolated), and the ratio.
 Per GAN: the time to draw a 64-image grid, G(z) and D(x) for each (one forward pass each).
+Per VAE / autoencoder: the server-side time of one Latent-tab slider update (decode z, draw the
+picture, mark z on the 2-D plane's scatter, PNG-encode both as the app does), median and 95th percentile.
 Uses the shipped checkpoint when there is one (timings do not depend on the weights otherwise).
 """
 from __future__ import annotations
@@ -98,6 +100,37 @@ def text_rates(names=None, length: int = 500, naive_length: int = 200) -> list[d
     return rows
 
 
+@torch.no_grad()
+def latent_slider(names=None, updates: int = 200, seed: int = 0) -> list[dict]:
+    """Per latent model: median and 95th-percentile ms of a slider update over ``updates`` random codes."""
+    from . import latent_space
+    from .tasks.latent import read_latents
+
+    rows = []
+    for name in names or [m for m, spec in REGISTRY.items() if spec.task == "latent"]:
+        model, shipped = model_for(name)
+        plane = None
+        if model.z_dim == 2:
+            codes = read_latents(f"{name}-fashion-mnist") if shipped else {
+                "mu": torch.randn(10_000, 2), "labels": torch.randint(0, 10, (10_000,))}
+            plane = latent_space.Plane(model, codes["mu"], codes["labels"].long(), 0 if model.conditional else None)
+        low, high = latent_space.limits(model)
+        g = torch.Generator().manual_seed(seed)
+        times = []
+        for _ in range(updates + 5):  # the first 5 are a warm-up
+            z = low + (high - low) * torch.rand(model.z_dim, generator=g)
+            t0 = time.perf_counter()
+            latent_space.png_bytes(latent_space.picture(latent_space.decode(model, z, 0 if model.conditional else None)))
+            if plane is not None:
+                latent_space.png_bytes(plane.mark(z))
+            times.append(time.perf_counter() - t0)
+        ms = torch.tensor(times[5:]) * 1e3
+        rows.append({"model": name, "shipped": shipped, "parameters": sum(p.numel() for p in model.parameters()),
+                     "slider_update_ms_median": ms.median().item(),
+                     "slider_update_ms_p95": torch.quantile(ms, 0.95).item()})
+    return rows
+
+
 def table(rows, n=16) -> str:
     head = (f"{'model':20} {'shipped':>7} {'params':>10} {'ms/step':>8} {f's/{n} imgs':>9} "
             f"{'naive ms/step':>13} {'speedup':>8}")
@@ -120,7 +153,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     gans = [m for m in args.models if REGISTRY[m].task == "gan"]
     texts = [m for m in args.models if REGISTRY[m].task == "text"]
-    others = [m for m in args.models if m not in gans + texts]
+    latents = [m for m in args.models if REGISTRY[m].task == "latent"]
+    others = [m for m in args.models if m not in gans + texts + latents]
     rows = bench(others or None, naive_steps=args.naive_steps) if others or not args.models else []
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
     if rows:
@@ -135,6 +169,12 @@ def main(argv=None):
         print(f"{r['model']:28} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  sampling: "
               f"{r['chars_per_s']:,.0f} characters/s (naive full recompute: {r['naive_chars_per_s']:,.0f})")
     rows += text_rows
+    latent_rows = latent_slider(latents or None) if latents or not args.models else []
+    for r in latent_rows:
+        print(f"{r['model']:20} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  Latent-tab slider update "
+              f"(server side): median {r['slider_update_ms_median']:.1f} ms, 95th percentile "
+              f"{r['slider_update_ms_p95']:.1f} ms")
+    rows += latent_rows
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)

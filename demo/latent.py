@@ -1,0 +1,364 @@
+"""Latent tab: slide through z and watch E[x | z] change, encode images, the 2-D manifold, interpolation,
+the conditional VAE's class and style, random codes through an autoencoder and a VAE, and the ELBO."""
+from __future__ import annotations
+
+import functools
+import math
+
+import gradio as gr
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from gen_core import checkpoints, latent_space
+from gen_core.data import DATASETS, binarize
+from gen_core.data.gallery import CLASSES, gallery
+from gen_core.models.vae import VAE
+from gen_core.tasks.latent import read_latents
+
+from . import layout, models, picker
+
+EXPLAIN = r"""
+### Latent variables: the autoencoder and the VAE
+A VAE explains an image by a few hidden numbers $z$: a prior $p(z) = \mathcal N(0, I)$, a decoder
+$p_\theta(x \mid z)$ (a Bernoulli per pixel) and an encoder $q_\phi(z \mid x) = \mathcal N(\mu, \operatorname{diag}\sigma^2)$,
+trained by maximizing
+$\log p(x) \ge \text{ELBO} = \mathbb E_{q_\phi(z|x)}[\log p_\theta(x \mid z)] - \mathrm{KL}(q_\phi(z \mid x) \,\|\, p(z))$
+with $z = \mu + \sigma \odot \varepsilon$. Each slider is one coordinate of $z$; the decoder draws
+$\mathbb E[x \mid z]$ as you move it. Picking an image encodes it: the sliders jump to its posterior mean $\mu$.
+"""
+MAX_DIMS = 16          # sliders: the largest latent of a shipped model
+MAX_STEPS, MAX_RANDOM, MAX_SEED = 16, 12, 2**31 - 1
+TRAIN_HINT = ("`python -m gen_core.train vae_2d` (and `vae`, `cvae`, `ae`), then restart the app")
+
+
+def fail(message: str):
+    raise gr.Error(message, print_exception=False)
+
+
+def get(name: str):
+    """A shipped latent-variable model (VAE, conditional VAE or autoencoder), or a gr.Error."""
+    model = models.get(name)
+    if not hasattr(model, "z_dim"):
+        fail(f"{name} is not a latent-variable model; choose one of {', '.join(models.shipped('latent'))}.")
+    return model
+
+
+def class_names(model) -> tuple[str, ...]:
+    return DATASETS[model.meta.get("dataset", "fashion-mnist")]["classes"]
+
+
+def class_index(model, class_name) -> int | None:
+    """The class y of a conditional model (its first class when none is chosen); None for the others."""
+    if not model.conditional:
+        return None
+    names = class_names(model)
+    if class_name in (None, ""):
+        return 0
+    if class_name not in names:
+        fail(f"Unknown class {class_name!r}; choose one of: {', '.join(names)}.")
+    return names.index(class_name)
+
+
+def parse_z(model, values) -> torch.Tensor:
+    """Exactly z_dim finite numbers -> z [z_dim] (clipped to +-4 sigma when decoded)."""
+    try:
+        z = torch.tensor([float(v) for v in values], dtype=torch.float32)
+    except (TypeError, ValueError):
+        fail(f"The latent code must be {model.z_dim} numbers.")
+    if len(z) != model.z_dim:
+        fail(f"This model has {model.z_dim} latent dimensions: give exactly {model.z_dim} values (got {len(z)}).")
+    if not torch.isfinite(z).all():
+        fail("Latent values must be finite numbers.")
+    return z
+
+
+def z_text(z: torch.Tensor) -> str:
+    return ", ".join(f"{v:.2f}" for v in z.tolist())
+
+
+@functools.cache
+def plane_for(name: str, y: int | None) -> latent_space.Plane | None:
+    """The manifold | scatter picture of a 2-D model (for class y), or None for other models or without codes."""
+    model = get(name)
+    if model.z_dim != 2:
+        return None
+    try:
+        codes = read_latents(name)
+    except (OSError, ValueError):
+        return None
+    mu, labels = codes["mu"], codes["labels"].long()
+    if model.conditional:  # the test images of this class: the style of class y
+        mu, labels = mu[labels == y], labels[labels == y]
+    return latent_space.Plane(model, mu, labels, y, class_names(model))
+
+
+def manifold(name: str, y: int | None) -> np.ndarray | None:
+    plane = plane_for(name, y)
+    return None if plane is None else plane.manifold
+
+
+def view(name: str, model, z: torch.Tensor, y: int | None):
+    """(decoded picture, scatter with z marked or None, z as text) for a code z."""
+    z = latent_space.clip(model, z)
+    x = latent_space.decode(model, z, y)
+    plane = plane_for(name, y)
+    return latent_space.picture(x), None if plane is None else plane.mark(z), z_text(z)
+
+
+def slide(name: str, class_name, *values):
+    """A slider moved: (E[x | z], scatter with z marked, z as text) from the first z_dim slider values."""
+    model = get(name)
+    if len(values) < model.z_dim:
+        fail(f"This model has {model.z_dim} latent dimensions: give {model.z_dim} slider values (got {len(values)}).")
+    return view(name, model, parse_z(model, values[:model.z_dim]), class_index(model, class_name))
+
+
+def floor2(v) -> float:
+    """A slider end rounded outwards to 0.01 (so that low < high and both ends stay reachable)."""
+    return math.floor(float(v) * 100) / 100
+
+
+def ceil2(v) -> float:
+    return math.ceil(float(v) * 100) / 100
+
+
+def slider_updates(model, z: torch.Tensor | None) -> list:
+    """One gr.Slider per possible dimension: the model's +-4 sigma range and value, the rest hidden."""
+    low, high = latent_space.limits(model)
+    out = []
+    for d in range(MAX_DIMS):
+        if d < model.z_dim:
+            value = float(z[d]) if z is not None else float((low[d] + high[d]) / 2)
+            out.append(gr.Slider(minimum=floor2(low[d]), maximum=ceil2(high[d]), value=round(value, 2),
+                                 visible=True, label=f"z{d + 1}"))
+        else:
+            out.append(gr.Slider(visible=False))
+    return out
+
+
+def decode_text(name: str, class_name, text: str):
+    """Decode a code typed as comma-separated numbers: (E[x | z], scatter, z as text, the sliders set to z)."""
+    model = get(name)
+    parts = [p for p in str(text or "").replace(";", ",").replace(" ", ",").split(",") if p]
+    z = latent_space.clip(model, parse_z(model, parts))
+    picture, plane, text = view(name, model, z, class_index(model, class_name))
+    return picture, plane, text, *[gr.Slider(value=round(float(v), 2)) for v in z], \
+        *[gr.skip()] * (MAX_DIMS - model.z_dim)
+
+
+def elbo_figure(report: dict) -> Figure:
+    fig = Figure(figsize=(4.2, 1.6), layout="constrained")
+    ax = fig.add_subplot()
+    terms = [("−E_q[log p(x|z)]", -report["reconstruction"], "#4a7fb5"), ("KL(q‖p)", report["kl"], "#e08a3c")]
+    left = 0.0
+    for label, value, color in terms:
+        ax.barh(["−ELBO"], [value], left=left, color=color, label=f"{label} = {value:.1f}")
+        left += value
+    ax.set_xlabel("nats (lower is better)", fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def elbo_text(model, x: torch.Tensor, y: int | None):
+    """(markdown, bar chart or None) of the image's ELBO terms (VAE) or reconstruction error (autoencoder)."""
+    if not isinstance(model, VAE):
+        with torch.no_grad():
+            error = float(model.reconstruction_error(x, latent_space.label_tensor(model, y)))
+        return (f"**Reconstruction error** $-\\log p(x \\mid z = f(x))$ = **{error:.1f} nats**. An autoencoder "
+                "has no prior and no KL term: this is not a bound on $-\\log p(x)$."), None
+    r = latent_space.elbo_report(model, x, y)
+    given = " \\mid y" if model.conditional else ""
+    return (f"**ELBO of this image** = $\\mathbb E_q[\\log p(x \\mid z)]$ − KL = {r['reconstruction']:.1f} − "
+            f"{r['kl']:.1f} = **{r['elbo']:.1f} nats**, so $-\\log p(x{given}) \\le$ {-r['elbo']:.1f} nats "
+            f"(reconstruction term from {r['samples']} samples $z = \\mu + \\sigma \\odot \\varepsilon$; KL "
+            "analytic)."), elbo_figure(r)
+
+
+def encoded_view(name: str, class_name, image) -> dict:
+    """Everything shown for the current image: its posterior mean z (clipped), E[x | z], plane, ELBO."""
+    model = get(name)
+    y = class_index(model, class_name)
+    x = binarize(picker.as_image(image)).to(model.device)
+    with torch.no_grad():
+        mu = model.encode(x, latent_space.label_tensor(model, y))[0].float().cpu()
+    z = latent_space.clip(model, mu)
+    picture, plane, text = view(name, model, z, y)
+    note, chart = elbo_text(model, x, y)
+    return {"model": model, "z": z, "picture": picture, "plane": plane, "manifold": manifold(name, y), "text": text,
+            "note": note, "chart": chart}
+
+
+def encode(name: str, class_name, image):
+    """Encode the current image: (sliders at its posterior mean, E[x | mu], manifold, scatter, z text, ELBO text
+    and chart)."""
+    v = encoded_view(name, class_name, image)
+    shown = v["plane"] is not None
+    return (*slider_updates(v["model"], v["z"]), v["picture"], gr.Image(v["manifold"], visible=shown),
+            gr.Image(v["plane"], visible=shown), v["text"], v["note"], gr.Plot(v["chart"], visible=v["chart"] is not None))
+
+
+def restyle(name: str, class_name, *values):
+    """The conditional VAE's class changed: the same style z decoded as the new class, and that class's plane."""
+    model = get(name)
+    return (*slide(name, class_name, *values), manifold(name, class_index(model, class_name)))
+
+
+def on_model(name: str, image):
+    """A model was chosen: its class menu (conditional VAE only), then everything ``encode`` shows."""
+    model = get(name)
+    names = class_names(model) if model.conditional else CLASSES
+    return gr.Dropdown(choices=list(names), value=names[0], visible=model.conditional), *encode(name, names[0], image)
+
+
+def gallery_choices() -> list[tuple[str, int]]:
+    labels = gallery()[1]
+    return [(f"#{k} {CLASSES[int(labels[k])]}", k) for k in range(len(labels))]
+
+
+def gallery_image(index) -> torch.Tensor:
+    try:
+        k = int(index)
+    except (TypeError, ValueError):
+        k = -1
+    if not 0 <= k < len(gallery()[0]):
+        fail(f"Choose a gallery image number between 0 and {len(gallery()[0]) - 1}.")
+    return binarize(gallery()[0][k:k + 1])
+
+
+def check_int(value, what: str, low: int, high: int) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number == int(number) and low <= number <= high):
+        fail(f"{what} must be a whole number between {low:,} and {high:,} (got {value}).")
+    return int(number)
+
+
+def interpolation(name: str, class_name, first=0, second=1, steps=10):
+    """[x_0 | E[x | z_lambda] for lambda = 0..1 | x_1] with z_0, z_1 the posterior means of two gallery images."""
+    model = get(name)
+    steps = check_int(steps, "Steps", 2, MAX_STEPS)
+    y = class_index(model, class_name)
+    ends = [gallery_image(i).to(model.device) for i in (first, second)]
+    with torch.no_grad():
+        z0, z1 = (model.encode(x, latent_space.label_tensor(model, y))[0].float().cpu() for x in ends)
+    strip = latent_space.interpolate(model, z0, z1, steps, y)
+    return latent_space.picture(torch.cat([ends[0].cpu(), strip, ends[1].cpu()]), nrow=steps + 2, scale=4)
+
+
+def shipped_as(model_name: str) -> str | None:
+    """The first shipped checkpoint of registry model ``model_name`` (e.g. 'vae'), or None."""
+    for name in models.shipped("latent"):
+        if checkpoints.read_meta(name)["model"] == model_name:
+            return name
+    return None
+
+
+def random_codes(seed=0, n=8) -> Figure:
+    """The same eps ~ N(0, I) decoded by the VAE and by the autoencoder (as is, and moved to its codes' spread)."""
+    seed = check_int(seed, "Seed", 0, MAX_SEED)
+    n = check_int(n, "Number of codes", 1, MAX_RANDOM)
+    names = shipped_as("vae"), shipped_as("ae")
+    if None in names:
+        fail("This comparison needs both the 16-D VAE and the autoencoder: train them with "
+             "`python -m gen_core.train vae` and `python -m gen_core.train ae`.")
+    vae, ae = get(names[0]), get(names[1])
+    if vae.z_dim != ae.z_dim:
+        fail(f"The VAE ({vae.z_dim}-D) and the autoencoder ({ae.z_dim}-D) need latents of the same size.")
+    eps = torch.randn(n, vae.z_dim, generator=torch.Generator().manual_seed(seed))
+    low, high = latent_space.limits(ae)
+    centre, spread = (low + high) / 2, (high - low) / (2 * latent_space.SIGMAS)
+    rows = [vae.mean_image(eps), ae.mean_image(eps), ae.mean_image(centre + spread * eps)]
+    picture = latent_space.picture(torch.cat(rows), nrow=n, scale=3)
+    fig = Figure(figsize=(1.0 + 0.75 * n, 2.9), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(picture, interpolation="nearest")
+    ax.set_yticks([picture.shape[0] * (k + 0.5) / 3 for k in range(3)],
+                  ["VAE: z = ε", "autoencoder: z = ε", "autoencoder:\nz = mean + std·ε\nof its codes"], fontsize=8)
+    ax.set_xticks([])
+    ax.set_title("the same random ε ~ N(0, I) in each column", fontsize=9)
+    return fig
+
+
+def label(name: str) -> str:
+    metrics = checkpoints.read_meta(name).get("metrics", {})
+    if "test_iw_nll_nats" in metrics:
+        return f"{name} · IW bound {metrics['test_iw_nll_nats']:.1f} nats"
+    return name + (" · no likelihood" if "test_reconstruction_error_nats" in metrics else "")
+
+
+def build():
+    layout.explain(EXPLAIN)
+    names = models.shipped("latent")
+    if not names:
+        gr.Markdown(f"No VAE or autoencoder is shipped yet: train them with {TRAIN_HINT}.")
+        return
+    first = next((n for n in names if n.startswith("vae_2d")), names[0])
+    try:  # what the first model shows for the first gallery image, before any event
+        start = encoded_view(first, None, gallery()[0][0, 0].numpy())
+        low, high = latent_space.limits(start["model"])
+        z_dim, conditional = start["model"].z_dim, start["model"].conditional
+    except gr.Error:  # a broken checkpoint: its events will say what is wrong
+        start, z_dim, conditional = {}, 0, False
+    with gr.Row():
+        name = gr.Dropdown([(label(n), n) for n in names], value=first, label="model", scale=3)
+        class_name = gr.Dropdown(list(CLASSES), value=CLASSES[0], scale=2, label="class y (conditional VAE)",
+                                 visible=conditional)
+    image, _ = picker.build("latent")
+    with gr.Row():
+        with gr.Column(scale=2):
+            sliders = [gr.Slider(floor2(low[d]) if d < z_dim else -4, ceil2(high[d]) if d < z_dim else 4,
+                                 value=round(float(start["z"][d]), 2) if d < z_dim else 0, step=0.05,
+                                 label=f"z{d + 1}", visible=d < z_dim, elem_id=f"latent-z{d + 1}")
+                       for d in range(MAX_DIMS)]
+            z_box = gr.Textbox(start.get("text", ""), elem_id="latent-z",
+                               label="z (edit and press Enter: the sliders follow; values beyond ±4σ are clipped)")
+            again = gr.Button("Encode the image again (sliders back to its posterior mean)", size="sm")
+        with gr.Column(scale=1):
+            decoded = gr.Image(start.get("picture"), label="E[x | z]: each pixel's probability of being on",
+                               format="png", height=250, elem_id="latent-decoded", elem_classes="pix", interactive=False)
+            elbo = gr.Markdown(start.get("note", ""), elem_id="latent-elbo", latex_delimiters=layout.LATEX)
+            chart = gr.Plot(start.get("chart"), label="−ELBO = reconstruction + KL",
+                            visible=start.get("chart") is not None)
+    shown = start.get("plane") is not None
+    with gr.Row():
+        grid = gr.Image(start.get("manifold"), format="png", elem_id="latent-manifold", elem_classes="pix",
+                        label="the 2-D manifold: E[x | z] over the latent plane (z₁ →, z₂ ↑)", interactive=False,
+                        visible=shown)
+        plane = gr.Image(start.get("plane"), format="png", elem_id="latent-plane", visible=shown, interactive=False,
+                         label="the same plane: test images' posterior means μ, coloured by class; ○ = current z")
+
+    encoded = [*sliders, decoded, grid, plane, z_box, elbo, chart]
+    name.change(on_model, [name, image], [class_name, *encoded], api_visibility="private")
+    image.change(encode, [name, class_name, image], encoded, api_visibility="private")
+    again.click(encode, [name, class_name, image], encoded, api_name="latent_encode")
+    gr.on([s.input for s in sliders], slide, [name, class_name, *sliders], [decoded, plane, z_box],
+          api_name="latent_slide", trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
+    class_name.input(restyle, [name, class_name, *sliders], [decoded, plane, z_box, grid], api_visibility="private",
+                     show_progress="hidden")
+    z_box.submit(decode_text, [name, class_name, z_box], [decoded, plane, z_box, *sliders], api_name="latent_decode")
+
+    with gr.Accordion("Interpolation between two images: z_λ = λ z₁ + (1 − λ) z₀", open=False):
+        with gr.Row():
+            choices = gallery_choices()
+            first_img = gr.Dropdown(choices, value=0, label="image x₀ (gallery)")
+            second_img = gr.Dropdown(choices, value=1, label="image x₁ (gallery)")
+            steps = gr.Slider(2, MAX_STEPS, value=10, step=1, label="steps")
+            go = gr.Button("Interpolate")
+        strip = gr.Image(label="x₀ | E[x | z_λ] for λ = 0 … 1 | x₁", format="png", elem_id="latent-strip",
+                         elem_classes="pix", interactive=False)
+    go.click(interpolation, [name, class_name, first_img, second_img, steps], strip, api_name="latent_interpolate")
+
+    with gr.Accordion("Random z: why the VAE is generative and the autoencoder is not", open=False):
+        gr.Markdown("The VAE's KL term pulls every $q(z \\mid x)$ towards $\\mathcal N(0, I)$, so a code drawn from "
+                    "the prior decodes to a plausible image. The autoencoder's codes lie wherever training put them: "
+                    "random codes fall between them and decode to garbage — even when moved to the codes' mean and spread.",
+                    latex_delimiters=layout.LATEX)
+        with gr.Row():
+            seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=MAX_SEED)
+            n = gr.Slider(1, MAX_RANDOM, value=8, step=1, label="codes")
+            draw = gr.Button("Decode random codes")
+        compare = gr.Plot(label="autoencoder vs VAE")
+    draw.click(random_codes, [seed, n], compare, api_name="latent_random")
