@@ -62,11 +62,11 @@ REGISTRY: dict[str, Spec] = {
     "ae": Spec(Autoencoder, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
                epochs=10),
     "vae_2d": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
-                   epochs=20),
+                   epochs=15),
     "vae": Spec(VAE, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
                 epochs=30),
     "cvae": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256, "n_classes": 10}, task="latent", lr=1e-3,
-                 batch_size=100, epochs=20),
+                 batch_size=100, epochs=15),
 }
 
 
