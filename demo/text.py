@@ -153,7 +153,8 @@ def generate(corpus="shakespeare", model_name="char_lstm", prime="", length=400,
     marked = mark_names(name, lines) if names else None
     if names:
         new = sum(label == "new" for _, label in marked)
-        speed += f" {new} of {len(lines)} names are new (not among the training names)."
+        finished = sum(label in ("new", "in training data") for _, label in marked)
+        speed += f" {new} of {finished} finished names are new (not among the training names)."
     yield text, chart, marked, " ".join([speed, *notes])
 
 

@@ -53,7 +53,7 @@ def test_names_are_marked_new_or_in_the_training_data(tiny_text):
     assert len(lines) > 3 and [m[0] for m in marked[::2]] == lines
     assert {label for _, label in marked[::2]} <= {"new", "in training data", "unfinished"}
     assert all(label == "new" for line, label in marked[::2] if line not in SEEN and "…" not in line)
-    assert "names are new" in status
+    assert "finished names are new" in status
 
 
 def test_a_name_in_the_training_set_is_recognized_without_the_corpus(tiny_text):
