@@ -262,7 +262,7 @@ def build():
     with gr.Row():
         frame = gr.Image(picture, label="G(z_fixed) after this epoch", format="png", elem_id="gan-timeline",
                          elem_classes="pix", height=420)
-        curves = gr.Plot(figure, label="losses and D's outputs per epoch")
+        curves = gr.Plot(figure, label="losses and D's outputs per epoch", show_label=False)
     epoch.input(timeline, [name, epoch], [frame, curves], api_name="gan_timeline", trigger_mode="always_last",
                 show_progress="hidden")
     gr.on([name.change], on_model, name, [class_name, epoch, frame, curves], api_visibility="private")

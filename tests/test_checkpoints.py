@@ -56,15 +56,12 @@ def test_weights_that_do_not_fit_the_config(tmp_path):
         checkpoints.load(path)
 
 
-# the test metric each task's finished runs record (a best-so-far checkpoint has only the validation one)
-TEST_METRIC = {"image": "test_nll_nats", "classifier": "test_accuracy", "gan": "fid_classifier"}
-
-
-def test_shipped_checkpoints_load_with_their_measured_test_metric():
+def test_shipped_checkpoints_load_with_their_measured_test_metrics():
     for name in checkpoints.available():
         model = checkpoints.load(name)
         task = REGISTRY[model.meta["model"]].task
-        assert model.meta["metrics"].get(TEST_METRIC.get(task, "test_nll_nats"), 0) > 0, (
+        # a best-so-far checkpoint of an unfinished run records only its validation metric
+        assert [k for k in model.meta["metrics"] if not k.startswith("val_")], (
             f"{name} has no measured test metric: an unfinished run left it; finish the run or delete it")
-        if task != "classifier":  # a generative model ships a grid of its samples
+        if task in ("image", "latent", "gan"):  # an image model ships a grid of its samples
             assert (checkpoints.CHECKPOINT_DIR / f"{name}.png").is_file()
