@@ -123,18 +123,11 @@ def ceil2(v) -> float:
     return math.ceil(float(v) * 100) / 100
 
 
-def slider_updates(model, z: torch.Tensor | None) -> list:
-    """One gr.Slider per possible dimension: the model's +-4 sigma range and value, the rest hidden."""
+def slider_updates(model, z: torch.Tensor) -> list:
+    """One gr.Slider per possible dimension: the model's +-4 sigma range and z's value, the rest hidden."""
     low, high = latent_space.limits(model)
-    out = []
-    for d in range(MAX_DIMS):
-        if d < model.z_dim:
-            value = float(z[d]) if z is not None else float((low[d] + high[d]) / 2)
-            out.append(gr.Slider(minimum=floor2(low[d]), maximum=ceil2(high[d]), value=round(value, 2),
-                                 visible=True, label=f"z{d + 1}"))
-        else:
-            out.append(gr.Slider(visible=False))
-    return out
+    return [gr.Slider(minimum=floor2(low[d]), maximum=ceil2(high[d]), value=round(float(z[d]), 2), visible=True,
+                      label=f"z{d + 1}") if d < model.z_dim else gr.Slider(visible=False) for d in range(MAX_DIMS)]
 
 
 def decode_text(name: str, class_name, text: str):
@@ -190,12 +183,13 @@ def encoded_view(name: str, class_name, image) -> dict:
 
 
 def encode(name: str, class_name, image):
-    """Encode the current image: (sliders at its posterior mean, E[x | mu], manifold, scatter, z text, ELBO text
-    and chart)."""
+    """Encode the current image: (sliders at its posterior mean, E[x | mu], manifold, scatter, their caption,
+    z text, ELBO text and chart)."""
     v = encoded_view(name, class_name, image)
     shown = v["plane"] is not None
     return (*slider_updates(v["model"], v["z"]), v["picture"], gr.Image(v["manifold"], visible=shown),
-            gr.Image(v["plane"], visible=shown), v["text"], v["note"], gr.Plot(v["chart"], visible=v["chart"] is not None))
+            gr.Image(v["plane"], visible=shown), gr.Markdown(visible=shown), v["text"], v["note"],
+            gr.Plot(v["chart"], visible=v["chart"] is not None))
 
 
 def restyle(name: str, class_name, *values):
@@ -323,14 +317,16 @@ def build():
             chart = gr.Plot(start.get("chart"), label="−ELBO = reconstruction + KL",
                             visible=start.get("chart") is not None)
     shown = start.get("plane") is not None
-    with gr.Row():
+    caption = gr.Markdown("**2-D latent plane**, ±4σ on each axis (z₁ →, z₂ ↑). Left: the manifold, E[x | z] on a "
+                          "grid of z. Right: the test images' posterior means μ, coloured by class; ○ = the current z.",
+                          visible=shown)
+    with gr.Row():  # no labels over the pictures: they would hide the top rows
         grid = gr.Image(start.get("manifold"), format="png", elem_id="latent-manifold", elem_classes="pix",
-                        label="the 2-D manifold: E[x | z] over the latent plane (z₁ →, z₂ ↑)", interactive=False,
-                        visible=shown)
-        plane = gr.Image(start.get("plane"), format="png", elem_id="latent-plane", visible=shown, interactive=False,
-                         label="the same plane: test images' posterior means μ, coloured by class; ○ = current z")
+                        show_label=False, interactive=False, visible=shown)
+        plane = gr.Image(start.get("plane"), format="png", elem_id="latent-plane", show_label=False,
+                         interactive=False, visible=shown)
 
-    encoded = [*sliders, decoded, grid, plane, z_box, elbo, chart]
+    encoded = [*sliders, decoded, grid, plane, caption, z_box, elbo, chart]
     name.change(on_model, [name, image], [class_name, *encoded], api_visibility="private")
     image.change(encode, [name, class_name, image], encoded, api_visibility="private")
     again.click(encode, [name, class_name, image], encoded, api_name="latent_encode")

@@ -77,8 +77,29 @@ def test_likelihood_tab_scores_an_example_anomaly(page):
     shot(page, "likelihood")
 
 
+def test_latent_tab_decodes_as_a_slider_moves(page):
+    open_tab(page, "Latent")
+    decoded = page.locator("#latent-decoded img")
+    expect(decoded).to_be_visible(timeout=30_000)
+    before = decoded.get_attribute("src")
+    number = page.locator("#latent-z1 input[type=number]")
+    number.fill("2.5")
+    number.press("Tab")
+    expect(decoded).not_to_have_attribute("src", before, timeout=30_000)
+    expect(page.locator("#latent-z textarea")).to_have_value(re.compile(r"^2\.50, "))
+    shot(page, "latent_slider")
+
+
+def test_gan_tab_draws_samples_with_d_of_x(page):
+    open_tab(page, "GAN")
+    page.locator("#gan-go").click()
+    expect(page.get_by_text(re.compile(r"samples in \d+ ms"))).to_be_visible(timeout=60_000)
+    expect(page.locator("#gan-samples").get_by_text(re.compile(r"D\(x\) = \d")).first).to_be_visible()
+    shot(page, "gan")
+
+
 def test_every_other_tab_renders(page):
-    for name in ("Text", "Latent", "GAN", "Models"):
+    for name in ("Text", "Latent", "Models"):
         open_tab(page, name)
         expect(page.get_by_role("tabpanel").filter(has=page.locator("h3")).first).to_be_visible()
         page.wait_for_timeout(500)  # let plots and galleries lay out before the picture

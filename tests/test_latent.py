@@ -176,13 +176,13 @@ def first_image():
 
 def test_encoding_sets_the_sliders_to_the_posterior_mean(app_models):
     out = tab.encode("vae_2d-fashion-mnist", None, first_image())
-    sliders, (picture, manifold, scatter, text, note, chart) = out[:tab.MAX_DIMS], out[tab.MAX_DIMS:]
+    sliders, (picture, manifold, scatter, caption, text, note, chart) = out[:tab.MAX_DIMS], out[tab.MAX_DIMS:]
     model = models.get("vae_2d-fashion-mnist")
     x = binarize(gallery()[0][3:4])
-    mu = model.encode(x)[0]
+    mu = model.encode(x)[0].detach()
     assert [s.value for s in sliders[:2]] == [round(float(v), 2) for v in mu]
     assert all(s.visible for s in sliders[:2]) and not any(s.visible for s in sliders[2:])
-    assert picture.shape[2] == 3 and manifold.value is not None and scatter.value is not None
+    assert picture.shape[2] == 3 and manifold.value is not None and scatter.value is not None and caption.visible
     assert "ELBO" in note and chart.visible
     ae = tab.encode("ae-fashion-mnist", None, first_image())
     assert "no prior" in ae[-2] and not ae[-1].visible and not ae[tab.MAX_DIMS + 2].visible  # no plane: 16-D
@@ -240,4 +240,4 @@ def test_the_latent_endpoints_through_gradio_client(app_url):
     with pytest.raises(AppError, match=f"exactly {z_dim} values"):
         client.predict(name, "T-shirt/top", ", ".join(["1"] * (z_dim + 1)), api_name="/latent_decode")
     out = client.predict(name, "T-shirt/top", api_name="/latent_encode")
-    assert len(out) == tab.MAX_DIMS + 6 and "nats" in out[-2]
+    assert len(out) == tab.MAX_DIMS + 7 and "nats" in out[-2]
