@@ -113,9 +113,10 @@ class Plane:
         ax.axvline(0, color="#bbb", lw=0.5)
         ax.set_xticks([])
         ax.set_yticks([])
-        for k, name in enumerate(class_names):  # a legend as coloured names down the left edge
-            ax.text(0.01, 0.98 - 0.045 * k, name, color=_TAB10[k] / 255, fontsize=7, transform=ax.transAxes,
-                    va="top", fontweight="bold")
+        present = sorted(set(labels.tolist()) & set(range(len(class_names))))
+        for row, k in enumerate(present):  # a legend of the classes shown, coloured names down the left edge
+            ax.text(0.01, 0.98 - 0.045 * row, class_names[k], color=_TAB10[k % 10] / 255, fontsize=7,
+                    transform=ax.transAxes, va="top", fontweight="bold")
         canvas.draw()
         return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
