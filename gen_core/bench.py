@@ -142,6 +142,9 @@ def table(rows, n=16) -> str:
     return "\n".join(lines)
 
 
+BENCHED = ("image", "gan", "text", "latent")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m gen_core.bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -151,25 +154,34 @@ def main(argv=None):
     ap.add_argument("--json", default=None, metavar="PATH")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    gans = [m for m in args.models if REGISTRY[m].task == "gan"]
-    texts = [m for m in args.models if REGISTRY[m].task == "text"]
-    latents = [m for m in args.models if REGISTRY[m].task == "latent"]
-    others = [m for m in args.models if m not in gans + texts + latents]
-    rows = bench(others or None, naive_steps=args.naive_steps) if others or not args.models else []
+    unknown = [m for m in args.models if m not in REGISTRY or REGISTRY[m].task not in BENCHED]
+    if unknown:
+        ap.error(f"nothing to time for {', '.join(unknown)}; choose from "
+                 f"{', '.join(m for m, s in REGISTRY.items() if s.task in BENCHED)}")
+
+    def chosen(task):  # the named models of this task; None (= all) when no model is named
+        names = [m for m in args.models if REGISTRY[m].task == task]
+        return (names or None) if names or not args.models else []
+
+    images = chosen("image")
+    rows = bench(images, naive_steps=args.naive_steps) if images != [] else []
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
     if rows:
         print("batch of 16 images, 784 pixel steps each\n" + table(rows))
-    gan_rows = gan_grid(gans or None) if gans or not args.models else []
+    gans = chosen("gan")
+    gan_rows = gan_grid(gans) if gans != [] else []
     for r in gan_rows:
         print(f"{r['model']:20} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  "
               f"64-image grid, G(z) and D(x): {r['ms_for_64_image_grid']:.1f} ms")
     rows += gan_rows
-    text_rows = text_rates(texts or None) if texts or not args.models else []
+    texts = chosen("text")
+    text_rows = text_rates(texts) if texts != [] else []
     for r in text_rows:
         print(f"{r['model']:28} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  sampling: "
               f"{r['chars_per_s']:,.0f} characters/s (naive full recompute: {r['naive_chars_per_s']:,.0f})")
     rows += text_rows
-    latent_rows = latent_slider(latents or None) if latents or not args.models else []
+    latents = chosen("latent")
+    latent_rows = latent_slider(latents) if latents != [] else []
     for r in latent_rows:
         print(f"{r['model']:20} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  Latent-tab slider update "
               f"(server side): median {r['slider_update_ms_median']:.1f} ms, 95th percentile "

@@ -1,0 +1,21 @@
+"""gen_core.bench: every family it times reports its figure; a model it cannot time is refused clearly."""
+import pytest
+
+from gen_core import bench
+
+
+def test_a_model_without_sampling_is_refused_with_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["classifier"])
+    assert "nothing to time for classifier" in capsys.readouterr().err
+
+
+def test_image_rows_time_the_own_stepper_and_the_naive_one():
+    (row,) = bench.bench(["fvsbn"], n=2, naive_steps=3)
+    assert row["ms_per_step"] > 0 and row["naive_ms_per_step"] > 0
+    assert row["s_for_2_images"] == pytest.approx(row["ms_per_step"] * 784 / 1e3)
+
+
+def test_gan_rows_time_a_grid():
+    (row,) = bench.gan_grid(["dcgan"], n=4, repeats=1)
+    assert row["ms_for_4_image_grid"] > 0
