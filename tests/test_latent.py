@@ -241,3 +241,15 @@ def test_the_latent_endpoints_through_gradio_client(app_url):
         client.predict(name, "T-shirt/top", ", ".join(["1"] * (z_dim + 1)), api_name="/latent_decode")
     out = client.predict(name, "T-shirt/top", api_name="/latent_encode")
     assert len(out) == tab.MAX_DIMS + 7 and "nats" in out[-2]
+
+
+def test_the_iw_curve_tightens_with_k_and_refuses_an_autoencoder(shipped, monkeypatch, labelled_data):
+    from gen_core import checkpoints, iw_curve
+
+    out, _ = shipped
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", out)
+    result = iw_curve.curve("vae-fashion-mnist", ks=(1, 200), limit=20, data_dir=labelled_data)
+    for split in ("train", "test"):
+        assert result[split][200] < result[split][1]
+    with pytest.raises(ValueError, match="not a VAE"):
+        iw_curve.curve("ae-fashion-mnist", limit=5, data_dir=labelled_data)

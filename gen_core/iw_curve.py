@@ -1,0 +1,58 @@
+"""How tight is a VAE's bound? ``python -m gen_core.iw_curve NAME [--k 1 10 100 1000] [--limit N]``.
+
+For a shipped VAE, the importance-weighted bound -log 1/k sum_j p(x, z_j) / q(z_j | x) on a
+representative subset of the training and of the test images, for growing k. The bound can only
+come down as k grows and reaches -log p(x) as k -> infinity, so the curve shows how far the
+reported k = 100 figure still is from the model's own likelihood, and the train/test difference
+shows whether more training (overfitting) or a tighter bound could close a gap to another model.
+"""
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from . import checkpoints
+from .data import binarize, load_split
+from .models.vae import VAE
+from .tasks.image import spread
+from .tasks.latent import TEST_SEED, bounds
+
+
+def curve(name: str, ks=(1, 10, 100, 1000), limit: int = 500, data_dir=None) -> dict[str, dict[int, float]]:
+    """{split: {k: mean IW bound in nats}} for the train and test images (``limit`` of each)."""
+    model = checkpoints.load(name)
+    if not isinstance(model, VAE):
+        raise ValueError(f"{name} is not a VAE (it is a {type(model).__name__}): it has no importance-weighted bound")
+    meta = model.meta
+    out = {}
+    for split in ("train", "test"):
+        images, labels = load_split(meta["dataset"], split, data_dir)
+        idx = spread(images, limit)
+        x, y = binarize(images[idx]), labels[idx]
+        out[split] = {k: bounds(model, x, y, k, TEST_SEED, batch_size=50)["iw_nll"].mean().item() for k in ks}
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m gen_core.iw_curve", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("name", help="a VAE checkpoint, e.g. vae-fashion-mnist")
+    ap.add_argument("--k", type=int, nargs="+", default=[1, 10, 100, 1000])
+    ap.add_argument("--limit", type=int, default=500, help="images of each split")
+    ap.add_argument("--data-dir", default=None)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    try:
+        result = curve(args.name, args.k, args.limit, args.data_dir)
+    except (ValueError, checkpoints.CheckpointError, FileNotFoundError) as e:
+        ap.exit(1, f"error: {e}\n")
+    print(f"{args.name}: importance-weighted bound on -log p(x), nats/image, {args.limit} images per split")
+    print(f"{'k':>6} {'train':>9} {'test':>9}")
+    for k in args.k:
+        print(f"{k:>6} {result['train'][k]:>9.2f} {result['test'][k]:>9.2f}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
