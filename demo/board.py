@@ -1,8 +1,14 @@
-"""Models tab: the comparison board of every shipped checkpoint, read from the sidecars and the bench file."""
+"""Models tab: the comparison board of every shipped checkpoint, read from the sidecars and the bench file.
+
+One table per family, each with the figures that family is measured by (never typed in: the JSON
+sidecars written by training/evaluation, and ``checkpoints/bench.json`` written by ``gen_core.bench``).
+"""
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
+from typing import Callable
 
 import gradio as gr
 from PIL import Image
@@ -15,18 +21,74 @@ from . import layout
 EXPLAIN = r"""
 ### The models, side by side
 Every checkpoint shipped with the app, with the figures measured when it was trained and evaluated (its JSON
-sidecar) and the sampling speed measured by `python -m gen_core.bench`. For the likelihood models, lower
-test NLL is better; bits/dim $= \text{NLL} / (784 \ln 2)$. Parameters: FVSBN has $d(d+1)/2$,
-NADE $O(dh)$ thanks to its tied weights, the convolutional and attention models share weights across positions.
+sidecar) and the speeds measured by `python -m gen_core.bench`. Likelihood models: lower test NLL is better,
+bits/dim $= \text{NLL} / (784 \ln 2)$; FVSBN has $d(d+1)/2$ parameters, NADE $O(dh)$ thanks to its tied weights,
+the convolutional and attention models share weights across positions. VAEs report upper bounds on
+$-\log p(x)$ (the importance-weighted one is comparable with the exact NLLs); GANs have no likelihood and are
+measured by an FID on a Fashion-MNIST classifier's features (lower is better).
 """
-COLUMNS = ["checkpoint", "family", "parameters", "test metrics (from the sidecar)", "ms per pixel step",
-           "trained"]
 BENCH_FILE = "bench.json"  # written by `python -m gen_core.bench --json checkpoints/bench.json`
-HIDDEN_METRICS = {"test_images"}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[str, dict, dict], object]  # (checkpoint name, sidecar, bench row) -> cell
+
+
+def metric(key: str, digits: int = 2) -> Callable:
+    def cell(name, meta, bench):
+        v = meta.get("metrics", {}).get(key)
+        return round(v, digits) if isinstance(v, (int, float)) and math.isfinite(v) else None
+    return cell
+
+
+def measured(key: str, digits: int = 2) -> Callable:
+    def cell(name, meta, bench):
+        v = bench.get(key)
+        return None if v is None else round(v, digits)
+    return cell
+
+
+def trained(name, meta, bench) -> str:
+    minutes = meta.get("wall_time_s", 0) / 60
+    return f"{meta.get('epochs', '?')} epochs, {minutes:.0f} min on {meta.get('device_name', meta.get('device', '?'))}"
+
+
+CHECKPOINT = Column("checkpoint", lambda name, meta, bench: name)
+PARAMETERS = Column("parameters", lambda name, meta, bench: f"{meta['parameters']:,}" if "parameters" in meta else None)
+TRAINED = Column("trained", trained)
+
+FAMILIES: dict[str, tuple[str, list[Column], str]] = {  # task -> (title, columns, sort key metric)
+    "image": ("Autoregressive image models: p(x) = ∏ p(x_i | x_<i), exact test NLL", [
+        CHECKPOINT, PARAMETERS, Column("test NLL (nats)", metric("test_nll_nats")),
+        Column("bits/dim", metric("bits_per_dim", 4)), Column("ms per pixel step", measured("ms_per_step", 3)),
+        Column("s for 16 images", measured("s_for_16_images")), Column("× faster than recomputing",
+                                                                        measured("speedup_vs_naive", 1)),
+        TRAINED], "test_nll_nats"),
+    "text": ("Character models: p(x_t | x_<t), nats per character (Shakespeare: validation; names: test)", [
+        CHECKPOINT, PARAMETERS, Column("nats/char", metric("eval_nats_per_char", 3)),
+        Column("bits/char", metric("eval_bits_per_char", 3)), Column("characters/s sampling", measured("chars_per_s", 0)),
+        TRAINED], "eval_nats_per_char"),
+    "latent": ("Latent-variable models: bounds on -log p(x) in nats (the autoencoder has none)", [
+        CHECKPOINT, PARAMETERS, Column("z dim", lambda name, meta, bench: meta.get("config", {}).get("z_dim")),
+        Column("IW bound (k = 100)", metric("test_iw_nll_nats")), Column("-ELBO", metric("test_neg_elbo_nats")),
+        Column("reconstruction", metric("test_reconstruction_nats")), Column("KL", metric("test_kl_nats")),
+        Column("AE reconstruction error", metric("test_reconstruction_error_nats")),
+        Column("slider update ms (median)", measured("slider_update_ms_median", 1)), TRAINED], "test_iw_nll_nats"),
+    "gan": ("GANs: FID on the genlab classifier's features, 10,000 samples vs the test set", [
+        CHECKPOINT, PARAMETERS, Column("FID", metric("fid_classifier", 1)),
+        Column("right class", metric("class_accuracy", 3)),
+        Column("FID of blurred test images", metric("fid_blurred_test_images", 1)),
+        Column("FID of VAE samples", metric("fid_vae_samples", 1)),
+        Column("64-image grid ms", measured("ms_for_64_image_grid", 1)), TRAINED], "fid_classifier"),
+    "classifier": ("The yardstick classifier (its features define the FID)", [
+        CHECKPOINT, PARAMETERS, Column("test accuracy", metric("test_accuracy", 4)), TRAINED], "test_error"),
+}
 
 
 def bench_rows() -> dict[str, dict]:
-    """Bench figures by model name, or {} when the bench file is missing or unreadable."""
+    """Bench figures by model (or checkpoint) name, or {} when the bench file is missing or unreadable."""
     try:
         rows = json.loads((checkpoints.CHECKPOINT_DIR / BENCH_FILE).read_text())
         return {r["model"]: r for r in rows if isinstance(r, dict) and "model" in r}
@@ -34,42 +96,42 @@ def bench_rows() -> dict[str, dict]:
         return {}
 
 
-def metrics_text(metrics: dict) -> str:
-    shown = [(k, v) for k, v in metrics.items()
-             if k not in HIDDEN_METRICS and isinstance(v, (int, float)) and math.isfinite(v)]
-    return " · ".join(f"{k} {v:.4g}" for k, v in shown)
-
-
-def trained_text(meta: dict) -> str:
-    hours = meta.get("wall_time_s", 0) / 3600
-    return f"{meta.get('epochs', '?')} epochs, {hours:.1f} h on {meta.get('device_name', meta.get('device', '?'))}"
-
-
-def board():
-    """(table rows, sample grids with captions) for every checkpoint in checkpoints/."""
+def board() -> tuple[dict[str, list[list]], list[str], list[tuple[Image.Image, str]]]:
+    """({task: table rows, best first}, problems, sample grids with captions) for every checkpoint in checkpoints/."""
     bench = bench_rows()
-    rows, samples = [], []
+    found: dict[str, list[tuple[float, list]]] = {}
+    problems, samples = [], []
     for name in checkpoints.available():
         try:
             meta = checkpoints.read_meta(name)
-        except checkpoints.CheckpointError as e:
-            rows.append([name, "?", None, f"unreadable sidecar: {e}", None, None])
+            task = REGISTRY[meta["model"]].task
+        except (checkpoints.CheckpointError, KeyError) as e:
+            problems.append(f"{name}: unreadable sidecar ({e})")
             continue
-        speed = bench.get(meta["model"], {}).get("ms_per_step")
-        rows.append([name, REGISTRY[meta["model"]].task, meta.get("parameters"), metrics_text(meta.get("metrics", {})),
-                     None if speed is None else round(speed, 3), trained_text(meta)])
+        title, columns, key = FAMILIES[task]
+        row_bench = bench.get(name, bench.get(meta["model"], {}))
+        score = meta.get("metrics", {}).get(key)
+        found.setdefault(task, []).append((score if isinstance(score, (int, float)) else math.inf,
+                                           [c.value(name, meta, row_bench) for c in columns]))
         picture = checkpoints.paths(name)[0].with_suffix(".png")
         if picture.is_file():
             with Image.open(picture) as im:
                 samples.append((im.convert("RGB"), name))
-    return rows, samples
+    tables = {task: [row for _, row in sorted(rows, key=lambda r: r[0])] for task, rows in found.items()}
+    return tables, problems, samples
 
 
 def build():
     layout.explain(EXPLAIN)
-    rows, samples = board()
-    gr.Dataframe(rows, headers=COLUMNS, interactive=False, wrap=True, elem_id="board-table")
-    gr.Gallery(samples, label="samples of each model (16 per checkpoint, drawn when it was published)",
+    tables, problems, samples = board()
+    for task, (title, columns, _) in FAMILIES.items():
+        if task in tables:
+            gr.Markdown(f"**{title}**")
+            gr.Dataframe(tables[task], headers=[c.header for c in columns], interactive=False, wrap=True,
+                         elem_id=f"board-{task}")
+    for problem in problems:
+        gr.Markdown(f"⚠️ {problem}")
+    gr.Gallery(samples, label="samples of each model (drawn when it was published)",
                columns=4, height="auto", object_fit="contain", preview=False, elem_id="board-samples",
                elem_classes="pix")
     if not bench_rows():

@@ -104,7 +104,7 @@ def test_every_other_tab_renders(page):
         expect(page.get_by_role("tabpanel").filter(has=page.locator("h3")).first).to_be_visible()
         page.wait_for_timeout(500)  # let plots and galleries lay out before the picture
         shot(page, name.lower())
-    expect(page.locator("#board-table")).to_contain_text("fashion-mnist")
+    expect(page.locator("#board-image")).to_contain_text("fvsbn-fashion-mnist")
 
 
 def test_completion_of_a_painted_occlusion(page):
