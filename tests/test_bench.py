@@ -19,3 +19,21 @@ def test_image_rows_time_the_own_stepper_and_the_naive_one():
 def test_gan_rows_time_a_grid():
     (row,) = bench.gan_grid(["dcgan"], n=4, repeats=1)
     assert row["ms_for_4_image_grid"] > 0
+
+
+def test_the_text_rate_counts_the_characters_actually_drawn(monkeypatch):
+    import time as clock
+
+    class Names:  # a model whose texts end after 3 characters; each drawn character takes a 1 ms tick
+        class vocab:
+            end = True
+
+        def sample(self, n, length, prime, seed, on_step):
+            for t in range(min(3, length)):
+                ticks.append(1)
+                on_step(t, None, None)
+
+    ticks = []
+    monkeypatch.setattr(clock, "perf_counter", lambda: len(ticks) * 1e-3)
+    assert bench.sampling_rate(Names(), 10) == pytest.approx(1000)
+    assert len(ticks) == 10
