@@ -10,7 +10,8 @@ checkpoint's test metrics, writes the task's artifacts (a sample grid) and publi
 Runs are resumable: ``RUN_DIR/NAME/state.safetensors`` + ``state.json`` (RUN_DIR: ``$GENLAB_RUNS``,
 default ``~/.cache/genlab/runs``) are written every epoch and
 every ``--save-every`` seconds; ``--resume`` continues exactly where the run stopped.
-On CUDA it uses bf16 autocast and pinned host memory.
+On CUDA it uses bf16 autocast and pinned host memory; `--cpu-bf16` autocasts the CPU training steps
+to bf16 as well (AMX CPUs run the convolutions ~2.4x faster; validation and test stay float32).
 """
 from __future__ import annotations
 
@@ -112,6 +113,9 @@ def parse_args(argv=None):
     ap.add_argument("--out", default=str(checkpoints.CHECKPOINT_DIR), help="where the best checkpoint goes")
     ap.add_argument("--run-dir", default=str(RUN_DIR))
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--cpu-bf16", action="store_true",
+                    help="bf16 autocast for the training steps on the CPU too (validation and test stay float32); "
+                         "worth it on CPUs with AMX, where the convolutional models train about 2.4x faster")
     ap.add_argument("--save-every", type=float, default=300, help="seconds between mid-epoch saves")
     return ap.parse_args(argv)
 
@@ -132,6 +136,7 @@ def main(argv=None) -> dict:
         task = tasks.make(args.model, model, dataset, data_dir=args.data_dir, limit=args.limit, device=device)
     except ValueError as e:
         raise SystemExit(f"error: {e}") from e
+    task.cpu_bf16 = args.cpu_bf16
     name = f"{args.model}-{Path(dataset).stem if args.corpus else dataset}"
     run, out = Path(args.run_dir) / name, Path(args.out) / name
     optimizers = task.optimizers(lr)
@@ -191,6 +196,7 @@ def sidecar(args, config, dataset, task, info, n_params, device, wall_time) -> d
         "data_protocol": task.protocol(), **task.meta(),
         "seed": args.seed, "commit": git_commit(), "device": str(device),
         "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
+        "training_precision": "bf16 autocast" if device.type == "cuda" or args.cpu_bf16 else "float32",
         "wall_time_s": round(wall_time, 1), "epochs": info["epoch"] + 1,
         "history": info["history"], "metrics": {task.val_metric: info["best_val"]},
     }

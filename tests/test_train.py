@@ -3,6 +3,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from gen_core import checkpoints, train
 from test_data import write_idx
@@ -66,3 +67,22 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_result(synthetic_data, tmp_p
     assert resumed["metrics"]["test_nll_nats"] == pytest.approx(straight["metrics"]["test_nll_nats"], abs=1e-4)
     assert [h["val_nll_nats"] for h in resumed["history"]] == \
         pytest.approx([h["val_nll_nats"] for h in straight["history"]], abs=1e-4)
+
+
+def test_cpu_bf16_autocasts_the_training_steps_only(synthetic_data, tmp_path, monkeypatch):
+    from gen_core.tasks.image import ImageLikelihood
+
+    dtypes = []
+    original = ImageLikelihood.step
+
+    def spy(self, batch, optimizers):
+        with self.autocast():
+            dtypes.append(torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else torch.float32)
+        return original(self, batch, optimizers)
+
+    monkeypatch.setattr(ImageLikelihood, "step", spy)
+    meta = run(synthetic_data, tmp_path, "--epochs", "1", "--cpu-bf16")
+    assert meta["training_precision"] == "bf16 autocast"
+    assert set(dtypes) == {torch.bfloat16}
+    assert meta["metrics"]["test_nll_nats"] < 784 * np.log(2) * 0.8
+    assert run(synthetic_data, tmp_path / "fp32", "--epochs", "1")["training_precision"] == "float32"

@@ -37,10 +37,12 @@ class Task(abc.ABC):
     def cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    cpu_bf16: bool = False  # bf16 autocast on the CPU too (set by `train --cpu-bf16`)
+
     def autocast(self):
-        """bf16 autocast on CUDA, nothing on the CPU."""
-        if self.cuda:
-            return torch.autocast("cuda", dtype=torch.bfloat16)
+        """bf16 autocast for training steps on CUDA, and on the CPU when ``cpu_bf16`` (fast with AMX)."""
+        if self.cuda or self.cpu_bf16:
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
     # -- training ------------------------------------------------------------------------------
