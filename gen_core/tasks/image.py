@@ -77,16 +77,23 @@ class ImageLikelihood(Task):
     def validate(self):
         return mean_nll(self.model, self.split("val"), device=self.device)
 
+    def test_nll(self, limit=None) -> torch.Tensor:
+        """Per-image test NLL of the final model on ``limit`` spread test images (all: computed once, kept)."""
+        cache = self.__dict__.setdefault("_test_nll", {})
+        if limit not in cache:
+            images = load_split(self.dataset, "test", self.data_dir)[0][: self.limit]
+            x = prepare(images[spread(images, limit)], self.model.n_values)
+            cache[limit] = nll_per_image(self.model, x, device=self.device)
+        return cache[limit]
+
     def test_metrics(self, limit=None):
-        images = load_split(self.dataset, "test", self.data_dir)[0][: self.limit]
-        nll = mean_nll(self.model, prepare(images[spread(images, limit)], self.model.n_values), device=self.device)
-        return {"test_nll_nats": nll, "bits_per_dim": bits_per_dim(nll, self.model),
-                "test_images": min(len(images), limit or len(images))}
+        nll = self.test_nll(limit)
+        return {"test_nll_nats": nll.mean().item(), "bits_per_dim": bits_per_dim(nll.mean().item(), self.model),
+                "test_images": len(nll)}
 
     def reference(self):
         """Percentiles 0, 1, ..., 100 of the per-image test NLL: where a new image's NLL falls."""
-        x = prepare(load_split(self.dataset, "test", self.data_dir)[0][: self.limit], self.model.n_values)
-        nll = nll_per_image(self.model, x, device=self.device)
+        nll = self.test_nll()
         q = torch.quantile(nll, torch.linspace(0, 1, 101, dtype=nll.dtype))
         return {"test_nll_percentiles": [round(v, 3) for v in q.tolist()]}
 
