@@ -8,7 +8,7 @@ weights. ``TASKS`` maps the ``task`` named in each registry entry to its class.
 """
 from __future__ import annotations
 
-from .base import Task
+from .base import LabelledImages, Task
 from .classifier import Classification
 from .gan import Adversarial
 from .image import ImageLikelihood
@@ -32,4 +32,4 @@ def make(model_name: str, model, dataset: str | None = None, **kwargs) -> Task:
     return TASKS[spec.task](model, dataset or spec.dataset, **kwargs)
 
 
-__all__ = ["TASKS", "Task", "Adversarial", "CharLikelihood", "Classification", "ImageLikelihood", "LatentVariable", "make"]
+__all__ = ["TASKS", "Task", "LabelledImages", "Adversarial", "CharLikelihood", "Classification", "ImageLikelihood", "LatentVariable", "make"]

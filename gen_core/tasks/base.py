@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from ..data import load_split
+
 
 class Task(abc.ABC):
     """Data, objective and metrics of one model family.
@@ -99,3 +101,27 @@ class Task(abc.ABC):
 
     def artifacts(self, out: Path, seed: int, run: Path) -> None:
         """Files shipped beside ``out.safetensors`` (e.g. ``out.png``, a sample grid)."""
+
+
+class LabelledImages(Task):
+    """A task on (image, label) pairs: each split loaded once and mapped by :meth:`inputs`, shuffled batches."""
+
+    @abc.abstractmethod
+    def inputs(self, images_uint8: torch.Tensor) -> torch.Tensor:
+        """The model's view of uint8 images [N,1,28,28] (e.g. binarized, or scaled to [-1, 1])."""
+
+    def split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """(inputs, labels) of a split (the first ``limit``), loaded once."""
+        splits = self.__dict__.setdefault("_splits", {})
+        if name not in splits:
+            x, y = load_split(self.dataset, name, self.data_dir)
+            splits[name] = self.inputs(x[: self.limit]), y[: self.limit]
+        return splits[name]
+
+    def batches(self, epoch, batch_size, seed):
+        n = len(self.split("train")[1])
+        return list(torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch)).split(batch_size))
+
+    def batch(self, item):
+        x, y = self.split("train")
+        return x[item].to(self.device, non_blocking=True), y[item].to(self.device)

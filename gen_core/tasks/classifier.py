@@ -7,30 +7,16 @@ from __future__ import annotations
 
 import torch
 
-from ..data import load_split
 from ..metrics import class_accuracy, to_unit_range
-from .base import Task
+from .base import LabelledImages
 
 
-class Classification(Task):
+class Classification(LabelledImages):
     datasets = ("fashion-mnist", "mnist")
     val_metric = "val_error"
 
-    def split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """(images in [-1, 1], labels) of a split (the first ``limit``), loaded once."""
-        splits = self.__dict__.setdefault("_splits", {})
-        if name not in splits:
-            x, y = load_split(self.dataset, name, self.data_dir)
-            splits[name] = to_unit_range(x[: self.limit]), y[: self.limit]
-        return splits[name]
-
-    def batches(self, epoch, batch_size, seed):
-        n = len(self.split("train")[1])
-        return list(torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch)).split(batch_size))
-
-    def batch(self, item):
-        x, y = self.split("train")
-        return x[item].to(self.device), y[item].to(self.device)
+    def inputs(self, images_uint8):
+        return to_unit_range(images_uint8)
 
     def step(self, batch, optimizers):
         return {"cross_entropy": super().step(batch, optimizers)["loss"]}

@@ -24,12 +24,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .. import checkpoints, metrics
-from ..data import load_split
 from ..models import REGISTRY
 from ..models.gan import discriminator_loss, generator_loss
 from ..models.vae import VAE
 from ..viz import save_grid_png
-from .base import Task
+from .base import LabelledImages
 
 BETAS = (0.5, 0.999)
 REAL_TARGET = 0.9  # one-sided label smoothing
@@ -66,7 +65,7 @@ def to_uint8(x: torch.Tensor) -> torch.Tensor:
     return ((x.float().cpu() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
 
 
-class Adversarial(Task):
+class Adversarial(LabelledImages):
     datasets = ("fashion-mnist", "mnist")
     val_metric = "val_fid_classifier"
     schedule = False
@@ -78,22 +77,11 @@ class Adversarial(Task):
         self.count = 0
 
     # -- data ------------------------------------------------------------------------------------
-    def split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """(images in [-1, 1], labels) of a split (the first ``limit``), loaded once."""
-        splits = self.__dict__.setdefault("_splits", {})
-        if name not in splits:
-            x, y = load_split(self.dataset, name, self.data_dir)
-            splits[name] = metrics.to_unit_range(x[: self.limit]), y[: self.limit]
-        return splits[name]
+    def inputs(self, images_uint8):
+        return metrics.to_unit_range(images_uint8)
 
     def batches(self, epoch, batch_size, seed):
-        n = len(self.split("train")[1])
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch))
-        return [b for b in order.split(batch_size) if len(b) == batch_size]  # equal batches for batch norm
-
-    def batch(self, item):
-        x, y = self.split("train")
-        return x[item].to(self.device), y[item].to(self.device)
+        return [b for b in super().batches(epoch, batch_size, seed) if len(b) == batch_size]  # equal, for batch norm
 
     # -- the two players ---------------------------------------------------------------------------
     def optimizers(self, lr):

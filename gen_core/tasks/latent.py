@@ -28,7 +28,7 @@ from .. import checkpoints
 from ..data import binarize, load_split
 from ..models.vae import VAE
 from ..viz import save_grid_png
-from .base import Task
+from .base import LabelledImages
 from .image import spread
 
 IW_SAMPLES = 100
@@ -70,7 +70,7 @@ def bounds(model: VAE, x: torch.Tensor, y: torch.Tensor, k: int, seed: int, batc
     return {name: torch.cat(v) for name, v in out.items() if v}
 
 
-class LatentVariable(Task):
+class LatentVariable(LabelledImages):
     datasets = ("fashion-mnist", "mnist")
 
     def __init__(self, *args, **kwargs):
@@ -78,21 +78,8 @@ class LatentVariable(Task):
         self.variational = isinstance(self.model, VAE)
         self.val_metric = "val_neg_elbo_nats" if self.variational else "val_reconstruction_error_nats"
 
-    def split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """(binarized images, labels) of a split (the first ``limit``), loaded once."""
-        splits = self.__dict__.setdefault("_splits", {})
-        if name not in splits:
-            x, y = load_split(self.dataset, name, self.data_dir)
-            splits[name] = binarize(x[: self.limit]), y[: self.limit]
-        return splits[name]
-
-    def batches(self, epoch, batch_size, seed):
-        n = len(self.split("train")[1])
-        return list(torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch)).split(batch_size))
-
-    def batch(self, item):
-        x, y = self.split("train")
-        return x[item].to(self.device, non_blocking=True), y[item].to(self.device)
+    def inputs(self, images_uint8):
+        return binarize(images_uint8)
 
     def step(self, batch, optimizers):
         name = "neg_elbo_nats" if self.variational else "reconstruction_error_nats"
