@@ -2,7 +2,9 @@
 
 Loading never unpickles anything: the JSON names the registry model and its config, the weights
 come from safetensors, and every failure raises ``CheckpointError`` with a message saying what is
-wrong and how to fix it.
+wrong and how to fix it. A sidecar with ``"weights_dtype": "float16"`` stores its floating-point
+weights at half the size; they load back into a float32 model, and the metrics in such a sidecar
+are measured on the rounded weights (``round_weights``).
 """
 from __future__ import annotations
 
@@ -33,11 +35,33 @@ def paths(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
 
 
+def storage_dtype(meta: dict) -> torch.dtype | None:
+    """The dtype the sidecar asks its floating-point weights to be stored in (None: as they are)."""
+    name = meta.get("weights_dtype")
+    if name is None:
+        return None
+    if name not in ("float16", "bfloat16", "float32"):
+        raise CheckpointError(f"weights_dtype {name!r} is not one of float16, bfloat16, float32")
+    return getattr(torch, name)
+
+
+@torch.no_grad()
+def round_weights(model: torch.nn.Module, dtype: torch.dtype) -> None:
+    """Round every floating-point weight to ``dtype`` in place (the model keeps its own dtype), so that
+    what is measured is exactly what ``save`` stores and ``load`` gives back."""
+    for v in model.state_dict().values():
+        if v.is_floating_point():
+            v.copy_(v.to(dtype))
+
+
 def save(model: torch.nn.Module, name_or_path, meta: dict) -> Path:
-    """Write the weights and the sidecar; ``meta`` must hold 'model' and 'config'."""
+    """Write the weights and the sidecar; ``meta`` must hold 'model' and 'config' (and may set
+    ``weights_dtype``)."""
     weights, sidecar = paths(name_or_path)
     weights.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    dtype = storage_dtype(meta)
+    tensors = {k: v.detach().to("cpu", dtype if dtype and v.is_floating_point() else v.dtype).contiguous()
+               for k, v in model.state_dict().items()}
     tmp = weights.with_suffix(".tmp")
     save_file(tensors, str(tmp))
     os.replace(tmp, weights)

@@ -65,3 +65,23 @@ def test_shipped_checkpoints_load_with_their_measured_test_metrics():
             f"{name} has no measured test metric: an unfinished run left it; finish the run or delete it")
         if task in ("image", "latent", "gan"):  # an image model ships a grid of its samples
             assert (checkpoints.CHECKPOINT_DIR / f"{name}.png").is_file()
+
+
+def test_float16_weights_halve_the_file_and_load_as_the_rounded_model(tmp_path):
+    config = {"image_size": 6, "hidden": [40], "eval_orders": 2}
+    model, path = saved(tmp_path, "made", config)
+    full_size = path.with_suffix(".safetensors").stat().st_size
+    checkpoints.save(model, tmp_path / "half", {"model": "made", "config": config, "weights_dtype": "float16"})
+    assert (tmp_path / "half.safetensors").stat().st_size < 0.6 * full_size
+    loaded = checkpoints.load(tmp_path / "half")
+    assert next(loaded.parameters()).dtype == torch.float32
+    x = torch.randint(0, 2, (8, 1, 6, 6)).float()
+    assert not torch.equal(model.eval().log_prob(x), loaded.log_prob(x))  # the rounding is real ...
+    checkpoints.round_weights(model, torch.float16)
+    assert torch.equal(model.log_prob(x), loaded.log_prob(x))  # ... and exactly what round_weights measures
+
+
+def test_unknown_weights_dtype_is_refused(tmp_path):
+    model, _ = saved(tmp_path)
+    with pytest.raises(CheckpointError, match="weights_dtype"):
+        checkpoints.save(model, tmp_path / "odd", {"model": "nade", "config": {}, "weights_dtype": "int4"})

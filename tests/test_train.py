@@ -86,3 +86,18 @@ def test_cpu_bf16_autocasts_the_training_steps_only(synthetic_data, tmp_path, mo
     assert set(dtypes) == {torch.bfloat16}
     assert meta["metrics"]["test_nll_nats"] < 784 * np.log(2) * 0.8
     assert run(synthetic_data, tmp_path / "fp32", "--epochs", "1")["training_precision"] == "float32"
+
+
+def test_weights_float16_publishes_half_size_weights_measured_after_rounding(synthetic_data, tmp_path):
+    meta = run(synthetic_data, tmp_path, "--epochs", "1", "--weights-float16")
+    assert meta["weights_dtype"] == "float16"
+    published = tmp_path / "ck" / "nade-fashion-mnist"
+    best = tmp_path / "runs" / "nade-fashion-mnist" / "best"
+    assert published.with_suffix(".safetensors").stat().st_size < 0.6 * best.with_suffix(".safetensors").stat().st_size
+    from safetensors.torch import load_file
+    assert {v.dtype for v in load_file(str(published.with_suffix(".safetensors"))).values()} == {torch.float16}
+    from gen_core.evaluate import evaluate
+    with pytest.MonkeyPatch.context() as mp:  # the published test NLL is what the rounded weights measure
+        mp.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path / "ck")
+        row, = evaluate(data_dir=str(synthetic_data))
+    assert row["metrics"]["test_nll_nats"] == pytest.approx(meta["metrics"]["test_nll_nats"], abs=1e-5)
