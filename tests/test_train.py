@@ -101,3 +101,14 @@ def test_weights_float16_publishes_half_size_weights_measured_after_rounding(syn
         mp.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path / "ck")
         row, = evaluate(data_dir=str(synthetic_data))
     assert row["metrics"]["test_nll_nats"] == pytest.approx(meta["metrics"]["test_nll_nats"], abs=1e-5)
+
+
+def test_hflip_trains_on_the_mirror_images_too_and_says_so(synthetic_data, tmp_path):
+    meta = run(synthetic_data, tmp_path, "--epochs", "1", "--hflip")
+    state = json.loads((tmp_path / "runs" / "nade-fashion-mnist" / "state.json").read_text())
+    assert state["step"] == 20 and state["hflip"]  # 200 images + their 200 mirror images, batches of 20
+    assert "mirror" in meta["data_protocol"]["augmentation"]
+    with pytest.raises(SystemExit, match="--hflip"):
+        run(synthetic_data, tmp_path, "--epochs", "2", "--resume")
+    with pytest.raises(SystemExit, match="image models"):
+        train.main(["char_rnn", "--hflip", "--limit", "10"])

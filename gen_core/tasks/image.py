@@ -55,12 +55,16 @@ def spread(images_uint8: torch.Tensor, limit: int | None) -> torch.Tensor:
 class ImageLikelihood(Task):
     datasets = ("fashion-mnist", "mnist")
     val_metric = "val_nll_nats"
+    hflip = False  # train on every training image and its mirror image (set by `train --hflip`)
 
     def split(self, name: str) -> torch.Tensor:
-        """Train/val/test images in the model's value range (the first ``limit`` of each), loaded once."""
+        """Train/val/test images in the model's value range (the first ``limit`` of each), loaded once;
+        with ``hflip`` the training split also holds each image mirrored left to right."""
         splits = self.__dict__.setdefault("_splits", {})
         if name not in splits:
             x = prepare(load_split(self.dataset, name, self.data_dir)[0][: self.limit], self.model.n_values)
+            if name == "train" and self.hflip:
+                x = torch.cat([x, x.flip(-1)])
             splits[name] = x.pin_memory() if self.cuda else x
         return splits[name]
 
@@ -102,8 +106,11 @@ class ImageLikelihood(Task):
 
     def protocol(self):
         binarization = "pixel >= 128" if self.model.n_values == 2 else f"{self.model.n_values} levels"
-        return {"train": "first 55,000 training images", "val": "last 5,000 training images",
-                "test": "10,000 test images", "binarization": binarization, "limit": self.limit}
+        protocol = {"train": "first 55,000 training images", "val": "last 5,000 training images",
+                    "test": "10,000 test images", "binarization": binarization, "limit": self.limit}
+        if self.hflip:
+            protocol["augmentation"] = "each training image and its left-right mirror image, once per epoch"
+        return protocol
 
     def artifacts(self, out: Path, seed: int, run: Path) -> None:
         samples = self.model.sample(16, generator=torch.Generator(self.device).manual_seed(seed))
