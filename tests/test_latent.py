@@ -253,3 +253,22 @@ def test_the_iw_curve_tightens_with_k_and_refuses_an_autoencoder(shipped, monkey
         assert result[split][200] < result[split][1]
     with pytest.raises(ValueError, match="not a VAE"):
         iw_curve.curve("ae-fashion-mnist", limit=5, data_dir=labelled_data)
+
+
+def test_the_iw_curve_sets_an_exact_likelihood_beside_the_bound(shipped, monkeypatch, labelled_data):
+    from gen_core import checkpoints, iw_curve
+    from gen_core.data import binarize, load_split
+    from gen_core.models import build
+    from gen_core.tasks.image import nll_per_image, spread
+
+    out, _ = shipped
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", out)
+    torch.manual_seed(0)
+    nade = build("nade", {"hidden": 4})
+    checkpoints.save(nade, out / "nade-test", {"model": "nade", "config": {"hidden": 4}, "metrics": {}})
+    result = iw_curve.curve("vae-fashion-mnist", ks=(1,), limit=10, data_dir=labelled_data, compare="nade-test")
+    images = load_split("fashion-mnist", "test", labelled_data)[0]
+    expected = nll_per_image(nade.eval(), binarize(images[spread(images, 10)])).mean().item()
+    assert result["test"]["nade-test"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="no exact likelihood"):
+        iw_curve.curve("vae-fashion-mnist", ks=(1,), limit=5, data_dir=labelled_data, compare="ae-fashion-mnist")
