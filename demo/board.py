@@ -52,7 +52,10 @@ def measured(key: str, digits: int = 2) -> Callable:
 
 def trained(name, meta, bench) -> str:
     minutes = meta.get("wall_time_s", 0) / 60
-    return f"{meta.get('epochs', '?')} epochs, {minutes:.0f} min on {meta.get('device_name', meta.get('device', '?'))}"
+    where = f"{minutes:.0f} min on {meta.get('device_name', meta.get('device', '?'))}"
+    if "published_mid_run" in meta:  # e.g. "after epoch 8 of 20": the run is still going
+        return f"best of a run in progress ({meta['published_mid_run']}), {where}"
+    return f"{meta.get('epochs', '?')} epochs, {where}"
 
 
 CHECKPOINT = Column("checkpoint", lambda name, meta, bench: name)

@@ -122,6 +122,9 @@ def parse_args(argv=None):
     ap.add_argument("--weights-float16", action="store_true",
                     help="publish the weights in float16 (half the file size); the test metrics are measured "
                          "after that rounding")
+    ap.add_argument("--publish-best", action="store_true",
+                    help="train nothing: measure and publish the run's best checkpoint so far (a run that will "
+                         "take several sessions can ship its model early; its sidecar says after which epoch)")
     ap.add_argument("--save-every", type=float, default=300, help="seconds between mid-epoch saves")
     return ap.parse_args(argv)
 
@@ -159,6 +162,11 @@ def main(argv=None) -> dict:
             raise SystemExit(f"error: {name} was trained {'with' if info.get('hflip') else 'without'} --hflip; "
                              f"resume it the same way")
         print(f"resumed {name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
+    if args.publish_best:
+        if not (run / "best.json").is_file():
+            raise SystemExit(f"error: {run} holds no best checkpoint yet; train {name} for an epoch first")
+        done = json.loads((run / "state.json").read_text())["epoch"]
+        return finish(args, task, run, out, device, {"published_mid_run": f"after epoch {done} of {epochs}"})
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{name}: {n_params:,} parameters, {steps_per_epoch} batches of {batch_size} per epoch, device {device}")
     t_start, last_save = time.time() - info["wall_time_s"], time.time()
@@ -216,10 +224,11 @@ def sidecar(args, config, dataset, task, info, n_params, device, wall_time) -> d
     }
 
 
-def finish(args, task, run: Path, out: Path, device) -> dict:
-    """Test metrics and the family's artifacts (a sample grid) for the best checkpoint, published to ``out``."""
+def finish(args, task, run: Path, out: Path, device, extra: dict | None = None) -> dict:
+    """Test metrics and the family's artifacts (a sample grid) for the best checkpoint, published to ``out``
+    (with the sidecar fields ``extra``)."""
     task.model = checkpoints.load(run / "best", device)
-    meta = task.model.meta
+    meta = {**task.model.meta, **(extra or {})}
     if args.weights_float16:
         meta["weights_dtype"] = "float16"
         checkpoints.round_weights(task.model, torch.float16)

@@ -32,6 +32,10 @@ def test_each_family_gets_its_own_columns_best_first(tmp_path, monkeypatch):
     assert (nade["ms per pixel step"], nade["s for 16 images"], nade["× faster than recomputing"]) == (0.123, 3.0, 41.3)
     assert [caption for _, caption in samples] == ["nade-test"]
 
+    checkpoints.update_meta(tmp_path / "nade-test", {"published_mid_run": "after epoch 3 of 20"})
+    nade = dict(zip(headers, board.board()[0]["image"][0]))
+    assert nade["trained"] == "best of a run in progress (after epoch 3 of 20), 120 min on cpu"
+
 
 def test_a_corrupt_bench_file_or_sidecar_is_reported_not_raised(tmp_path, monkeypatch):
     tiny_checkpoint(tmp_path, "nade-test", "nade", {"hidden": 8}, monkeypatch)

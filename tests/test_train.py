@@ -112,3 +112,15 @@ def test_hflip_trains_on_the_mirror_images_too_and_says_so(synthetic_data, tmp_p
         run(synthetic_data, tmp_path, "--epochs", "2", "--resume")
     with pytest.raises(SystemExit, match="image models"):
         train.main(["char_rnn", "--hflip", "--limit", "10"])
+
+
+def test_publish_best_ships_an_unfinished_run_and_says_so(synthetic_data, tmp_path):
+    with pytest.raises(SystemExit, match="no best checkpoint"):
+        run(synthetic_data, tmp_path, "--epochs", "3", "--publish-best")
+    trained = run(synthetic_data, tmp_path, "--epochs", "1")
+    meta = run(synthetic_data, tmp_path, "--epochs", "3", "--publish-best")
+    assert meta["published_mid_run"] == "after epoch 1 of 3"
+    assert meta["metrics"]["test_nll_nats"] == pytest.approx(trained["metrics"]["test_nll_nats"])
+    assert checkpoints.load(tmp_path / "ck" / "nade-fashion-mnist").meta["published_mid_run"] == "after epoch 1 of 3"
+    state = json.loads((tmp_path / "runs" / "nade-fashion-mnist" / "state.json").read_text())
+    assert state["epoch"] == 1  # nothing was trained
