@@ -7,6 +7,8 @@ Per GAN: the time to draw a 64-image grid, G(z) and D(x) for each (one forward p
 Per VAE / autoencoder: the server-side time of one Latent-tab slider update (decode z, draw the
 picture, mark z on the 2-D plane's scatter, PNG-encode both as the app does), median and 95th percentile.
 Uses the shipped checkpoint when there is one (timings do not depend on the weights otherwise).
+``--train``: instead, seconds per training step of every image model (a batch of the registry's
+size; loss, backward, Adam), in float32 and under bf16 autocast (``train --cpu-bf16``).
 """
 from __future__ import annotations
 
@@ -141,6 +143,31 @@ def latent_slider(names=None, updates: int = 200, seed: int = 0) -> list[dict]:
     return rows
 
 
+def train_steps(names=None, repeats: int = 3) -> list[dict]:
+    """Median seconds per training step (after one warm-up step), float32 and bf16 autocast."""
+    rows = []
+    for name in names or [m for m, spec in REGISTRY.items() if spec.task == "image"]:
+        spec, row = REGISTRY[name], {"model": name}
+        for precision, dtype in (("float32", None), ("bf16", torch.bfloat16)):
+            torch.manual_seed(0)
+            model = build(name).train()
+            x = torch.randint(0, model.n_values, (spec.batch_size, 1, model.image_size, model.image_size)).float()
+            opt = torch.optim.Adam(model.parameters(), lr=spec.lr)
+            times = []
+            for _ in range(repeats + 1):
+                t = time.perf_counter()
+                with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
+                    loss = model.loss(x)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                times.append(time.perf_counter() - t)
+            row[f"s_per_step_{precision}"] = sorted(times[1:])[repeats // 2]
+        row["batch_size"] = spec.batch_size
+        rows.append(row)
+    return rows
+
+
 def table(rows, n=16) -> str:
     head = (f"{'model':20} {'shipped':>7} {'params':>10} {'ms/step':>8} {f's/{n} imgs':>9} "
             f"{'naive ms/step':>13} {'speedup':>8}")
@@ -162,6 +189,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the app uses 1)")
     ap.add_argument("--naive-steps", type=int, default=30)
     ap.add_argument("--json", default=None, metavar="PATH")
+    ap.add_argument("--train", action="store_true", help="time training steps of the image models instead")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     unknown = [m for m in args.models if m not in REGISTRY or REGISTRY[m].task not in BENCHED]
@@ -173,6 +201,8 @@ def main(argv=None):
         names = [m for m in args.models if REGISTRY[m].task == task]
         return (names or None) if names or not args.models else []
 
+    if args.train:
+        return train_table(chosen("image"), args)
     images = chosen("image")
     rows = bench(images, naive_steps=args.naive_steps) if images != [] else []
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
@@ -197,6 +227,19 @@ def main(argv=None):
               f"(server side): median {r['slider_update_ms_median']:.1f} ms, 95th percentile "
               f"{r['slider_update_ms_p95']:.1f} ms")
     rows += latent_rows
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    return rows
+
+
+def train_table(names, args) -> list[dict]:
+    rows = train_steps(names) if names != [] else []
+    print(f"torch {torch.__version__}, {args.threads} thread(s); seconds per training step")
+    print(f"{'model':20} {'batch':>5} {'float32':>8} {'bf16':>8} {'bf16 gain':>9}")
+    for r in rows:
+        print(f"{r['model']:20} {r['batch_size']:>5} {r['s_per_step_float32']:>8.3f} {r['s_per_step_bf16']:>8.3f} "
+              f"{r['s_per_step_float32'] / r['s_per_step_bf16']:>8.2f}x")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)

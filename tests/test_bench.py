@@ -37,3 +37,10 @@ def test_the_text_rate_counts_the_characters_actually_drawn(monkeypatch):
     monkeypatch.setattr(clock, "perf_counter", lambda: len(ticks) * 1e-3)
     assert bench.sampling_rate(Names(), 10) == pytest.approx(1000)
     assert len(ticks) == 10
+
+
+def test_training_steps_are_timed_in_both_precisions(capsys):
+    rows = bench.main(["fvsbn", "--train"])
+    assert [r["model"] for r in rows] == ["fvsbn"]
+    assert rows[0]["s_per_step_float32"] > 0 and rows[0]["s_per_step_bf16"] > 0 and rows[0]["batch_size"] == 100
+    assert "fvsbn" in capsys.readouterr().out
