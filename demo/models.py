@@ -15,8 +15,18 @@ torch.set_num_threads(int(os.environ.get("GENLAB_THREADS", "1")))  # tiny per-st
 
 @functools.cache
 def shipped(task: str | None = None) -> tuple[str, ...]:
-    """Checkpoints in checkpoints/, optionally only those of one task ('image', 'text', ...)."""
-    return tuple(name for name in checkpoints.available() if task is None or task_of(name) == task)
+    """Checkpoints in checkpoints/, optionally only those of one task ('image', 'text', ...); models
+    with a measured test NLL come first, best first (so every menu opens on the best model)."""
+    names = [name for name in checkpoints.available() if task is None or task_of(name) == task]
+    return tuple(sorted(names, key=test_nll))
+
+
+def test_nll(name: str) -> float:
+    """The sidecar's measured test NLL in nats, inf when it has none (or is unreadable)."""
+    try:
+        return float(checkpoints.read_meta(name).get("metrics", {}).get("test_nll_nats", "inf"))
+    except (checkpoints.CheckpointError, TypeError, ValueError):
+        return float("inf")
 
 
 def task_of(name: str) -> str | None:
@@ -44,6 +54,5 @@ def get(name: str):
 
 def label(name: str) -> str:
     """'nade-fashion-mnist' -> 'NADE · test NLL 88.1 nats' using the sidecar's measured metric."""
-    meta = checkpoints.read_meta(name)
-    nll = meta.get("metrics", {}).get("test_nll_nats")
-    return f"{name}" + (f" · test NLL {nll:.1f} nats" if nll else "")
+    nll = test_nll(name)
+    return f"{name}" + (f" · test NLL {nll:.1f} nats" if nll < float("inf") else "")

@@ -4,7 +4,9 @@ import pytest
 import torch
 
 import app  # noqa: F401  (builds the whole Blocks app, as `python app.py` does)
+from conftest import tiny_checkpoint
 from demo import models, pixels
+from gen_core import checkpoints
 
 
 def test_app_builds():
@@ -46,3 +48,13 @@ def test_race_draws_the_same_seed_with_every_model_in_lockstep(tiny_nade, tmp_pa
     assert (canvas[row1] != canvas[row0]).any()  # FVSBN's row differs
     with pytest.raises(gr.Error, match="between 1 and 8"):
         next(pixels.race([], 0))
+
+
+def test_menus_list_the_best_measured_model_first(tiny_nade, tmp_path, monkeypatch):
+    tiny_checkpoint(tmp_path, "fvsbn-test", "fvsbn", {}, monkeypatch)
+    tiny_checkpoint(tmp_path, "made-test", "made", {"hidden": [8], "eval_orders": 1}, monkeypatch)
+    checkpoints.update_meta(tmp_path / "fvsbn-test", {"metrics": {"test_nll_nats": 110.3}})
+    checkpoints.update_meta(tmp_path / "made-test", {"metrics": {"test_nll_nats": 99.5}})
+    models.shipped.cache_clear()
+    assert models.shipped("image") == ("made-test", "fvsbn-test", "nade-test")  # nade-test has no metric
+    assert models.label("made-test") == "made-test · test NLL 99.5 nats" and models.label("nade-test") == "nade-test"
