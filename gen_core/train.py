@@ -146,7 +146,7 @@ def main(argv=None) -> dict:
     except ValueError as e:
         raise SystemExit(f"error: {e}") from e
     task.cpu_bf16 = args.cpu_bf16
-    if args.hflip or spec.hflip:
+    if args.hflip:
         if not hasattr(task, "hflip"):
             raise SystemExit(f"error: --hflip applies to the autoregressive image models, not {args.model}")
         task.hflip = True

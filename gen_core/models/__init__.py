@@ -35,7 +35,6 @@ class Spec:
     lr: float = 1e-3
     batch_size: int = 64
     epochs: int = 10
-    hflip: bool = False  # image models: also train on the mirror images (``train --hflip``)
 
 
 REGISTRY: dict[str, Spec] = {
