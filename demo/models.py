@@ -18,10 +18,10 @@ def shipped(task: str | None = None) -> tuple[str, ...]:
     """Checkpoints in checkpoints/, optionally only those of one task ('image', 'text', ...); models
     with a measured test NLL come first, best first (so every menu opens on the best model)."""
     names = [name for name in checkpoints.available() if task is None or task_of(name) == task]
-    return tuple(sorted(names, key=test_nll))
+    return tuple(sorted(names, key=measured_nll))
 
 
-def test_nll(name: str) -> float:
+def measured_nll(name: str) -> float:
     """The sidecar's measured test NLL in nats, inf when it has none (or is unreadable)."""
     try:
         return float(checkpoints.read_meta(name).get("metrics", {}).get("test_nll_nats", "inf"))
@@ -54,5 +54,5 @@ def get(name: str):
 
 def label(name: str) -> str:
     """'nade-fashion-mnist' -> 'NADE · test NLL 88.1 nats' using the sidecar's measured metric."""
-    nll = test_nll(name)
+    nll = measured_nll(name)
     return f"{name}" + (f" · test NLL {nll:.1f} nats" if nll < float("inf") else "")

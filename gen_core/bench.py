@@ -227,10 +227,14 @@ def main(argv=None):
               f"(server side): median {r['slider_update_ms_median']:.1f} ms, 95th percentile "
               f"{r['slider_update_ms_p95']:.1f} ms")
     rows += latent_rows
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+    write_json(rows, args.json)
     return rows
+
+
+def write_json(rows: list[dict], path: str | None) -> None:
+    if path:
+        with open(path, "w") as f:
+            json.dump(rows, f, indent=2)
 
 
 def train_table(names, args) -> list[dict]:
@@ -240,9 +244,7 @@ def train_table(names, args) -> list[dict]:
     for r in rows:
         print(f"{r['model']:20} {r['batch_size']:>5} {r['s_per_step_float32']:>8.3f} {r['s_per_step_bf16']:>8.3f} "
               f"{r['s_per_step_float32'] / r['s_per_step_bf16']:>8.2f}x")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+    write_json(rows, args.json)
     return rows
 
 

@@ -146,27 +146,26 @@ def main(argv=None) -> dict:
     except ValueError as e:
         raise SystemExit(f"error: {e}") from e
     task.cpu_bf16 = args.cpu_bf16
-    if args.hflip:
-        if not hasattr(task, "hflip"):
-            raise SystemExit(f"error: --hflip applies to the autoregressive image models, not {args.model}")
-        task.hflip = True
+    if args.hflip and not isinstance(task, tasks.ImageLikelihood):
+        raise SystemExit(f"error: --hflip applies to the autoregressive image models, not {args.model}")
+    task.hflip = args.hflip
     name = f"{args.model}-{Path(dataset).stem if args.corpus else dataset}"
     run, out = Path(args.run_dir) / name, Path(args.out) / name
-    optimizers = task.optimizers(lr)
-    steps_per_epoch = len(task.batches(0, batch_size, args.seed))
-    info = {"epoch": 0, "batch": 0, "step": 0, "best_val": float("inf"), "wall_time_s": 0.0, "history": [],
-            "hflip": getattr(task, "hflip", False)}
-    if args.resume and (run / "state.json").is_file():
-        info = load_state(run, model, optimizers, device)
-        if info.get("hflip", False) != getattr(task, "hflip", False):
-            raise SystemExit(f"error: {name} was trained {'with' if info.get('hflip') else 'without'} --hflip; "
-                             f"resume it the same way")
-        print(f"resumed {name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
     if args.publish_best:
         if not (run / "best.json").is_file():
             raise SystemExit(f"error: {run} holds no best checkpoint yet; train {name} for an epoch first")
         done = json.loads((run / "state.json").read_text())["epoch"]
         return finish(args, task, run, out, device, {"published_mid_run": f"after epoch {done} of {epochs}"})
+    optimizers = task.optimizers(lr)
+    steps_per_epoch = len(task.batches(0, batch_size, args.seed))
+    info = {"epoch": 0, "batch": 0, "step": 0, "best_val": float("inf"), "wall_time_s": 0.0, "history": [],
+            "hflip": args.hflip}
+    if args.resume and (run / "state.json").is_file():
+        info = load_state(run, model, optimizers, device)
+        if info.get("hflip", False) != args.hflip:
+            raise SystemExit(f"error: {name} was trained {'with' if info.get('hflip') else 'without'} --hflip; "
+                             f"resume it the same way")
+        print(f"resumed {name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{name}: {n_params:,} parameters, {steps_per_epoch} batches of {batch_size} per epoch, device {device}")
     t_start, last_save = time.time() - info["wall_time_s"], time.time()
