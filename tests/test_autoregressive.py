@@ -176,3 +176,18 @@ def test_made_trains_over_raster_and_known_first_orderings():
         # a known set first, then the rest: each part in raster order, so at most one descent
         assert int((order[1:] < order[:-1]).sum()) <= 1
     assert 8 <= raster <= 32 and len(others) == 40 - raster  # both kinds, every random one new
+
+
+@pytest.mark.parametrize("fixed", [True, False])
+def test_made_fixed_masks_trains_the_evaluation_connectivities(fixed):
+    model = build("made", {"hidden": [16], "eval_orders": 3, "random_order_p": 0.0, "fixed_masks": fixed})
+    eval_masks = []
+    for k in range(3):
+        model.set_order(*model.eval_state(k))
+        eval_masks.append(model.hidden_layers[0].mask.clone())
+    x = (torch.rand(2, 1, 28, 28) < 0.5).float()
+    trained = []
+    for _ in range(6):
+        model.loss(x)
+        trained.append(any(torch.equal(model.hidden_layers[0].mask, m) for m in eval_masks))
+    assert all(trained) if fixed else not any(trained)

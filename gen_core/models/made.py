@@ -19,7 +19,9 @@ weights V: unit k gets the bias sum_{j visible to k} V_kj, i.e. it knows which i
 
 ``log_prob`` averages the probabilities of ``eval_orders`` connectivities (hidden-degree draws)
 of the raster ordering, p(x) = (1/K) sum_k p_k(x), still a normalized model; ``logits``, the
-per-pixel log-probabilities and sampling use the first of them.
+per-pixel log-probabilities and sampling use the first of them. With ``fixed_masks`` the raster
+minibatches train exactly these K connectivities, one drawn per minibatch (the paper's finite set of
+masks cycled during training); otherwise every minibatch draws fresh hidden degrees.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from .base import ImageAR
 
 class MADE(ImageAR):
     def __init__(self, image_size: int = 28, hidden: tuple[int, ...] = (1000, 1000),
-                 eval_orders: int = 8, random_order_p: float = 0.5, seed: int = 0):
+                 eval_orders: int = 8, random_order_p: float = 0.5, fixed_masks: bool = False, seed: int = 0):
         super().__init__(image_size, n_values=2)
         d = self.num_pixels
         sizes = [d, *hidden]
@@ -46,6 +48,7 @@ class MADE(ImageAR):
         self.direct = MaskedLinear(d, d, bias=False)
         self.direct_visible = MaskedLinear(d, d, bias=False)
         self.eval_orders, self.random_order_p, self.seed = eval_orders, random_order_p, seed
+        self.fixed_masks = fixed_masks
         self._train_gen = torch.Generator().manual_seed(seed)
         self.set_order(*self.eval_state(0))
 
@@ -103,8 +106,12 @@ class MADE(ImageAR):
         return (self.out(h) + self.direct(xs) + self.direct_visible(ones)).view_as(x)
 
     def loss(self, x):
-        """Order-agnostic training: a new ordering and connectivity for every minibatch."""
-        self.set_order(self.training_order())
+        """Order-agnostic training: a new ordering for every minibatch, and a new connectivity
+        (or, with ``fixed_masks``, one of the K evaluation connectivities for a raster minibatch)."""
+        order, seed = self.training_order(), None
+        if self.fixed_masks and torch.equal(order, torch.arange(self.num_pixels)):
+            seed = self.eval_state(int(torch.randint(self.eval_orders, (), generator=self._train_gen)))[1]
+        self.set_order(order, seed)
         return -super().log_prob(x).mean()
 
     def eval_state(self, k: int) -> tuple[torch.Tensor, int]:
