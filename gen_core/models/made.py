@@ -74,11 +74,15 @@ class MADE(ImageAR):
         self.direct_visible.set_mask(self.direct.mask)
         self.order.copy_(order.to(self.order.device))
 
-    def training_order(self) -> torch.Tensor:
-        """Raster order, or with probability ``random_order_p`` a random set of known pixels first."""
+    def training_state(self) -> tuple[torch.Tensor, int | None]:
+        """(ordering, connectivity seed) of the next minibatch: raster order, or with probability
+        ``random_order_p`` a random set of known pixels first. The seed is None (fresh hidden degrees)
+        except for a raster minibatch with ``fixed_masks``: then one of the K evaluation connectivities."""
         g = self._train_gen
         if torch.rand((), generator=g) >= self.random_order_p:
-            return torch.arange(self.num_pixels)
+            if self.fixed_masks:
+                return self.eval_state(int(torch.randint(self.eval_orders, (), generator=g)))
+            return torch.arange(self.num_pixels), None
         size = self.image_size
         if torch.rand((), generator=g) < 0.5:  # scattered known pixels, density u ~ U(0, 1)
             known = torch.rand(size, size, generator=g) < torch.rand((), generator=g)
@@ -87,7 +91,7 @@ class MADE(ImageAR):
             c0, c1 = sorted(torch.randint(0, size + 1, (2,), generator=g).tolist())
             known = torch.ones(size, size, dtype=torch.bool)
             known[r0:r1, c0:c1] = False
-        return self.known_first_order(known)
+        return self.known_first_order(known), None
 
     def known_first_order(self, known_mask: torch.Tensor) -> torch.Tensor:
         """An ordering with the known pixels first, then the unknown ones, each in raster order."""
@@ -106,12 +110,8 @@ class MADE(ImageAR):
         return (self.out(h) + self.direct(xs) + self.direct_visible(ones)).view_as(x)
 
     def loss(self, x):
-        """Order-agnostic training: a new ordering for every minibatch, and a new connectivity
-        (or, with ``fixed_masks``, one of the K evaluation connectivities for a raster minibatch)."""
-        order, seed = self.training_order(), None
-        if self.fixed_masks and torch.equal(order, torch.arange(self.num_pixels)):
-            seed = self.eval_state(int(torch.randint(self.eval_orders, (), generator=self._train_gen)))[1]
-        self.set_order(order, seed)
+        """Order-agnostic training: the ordering and connectivity of ``training_state`` for every minibatch."""
+        self.set_order(*self.training_state())
         return -super().log_prob(x).mean()
 
     def eval_state(self, k: int) -> tuple[torch.Tensor, int]:
