@@ -72,6 +72,19 @@ def test_made_is_causal_under_any_ordering():
     check_causal(model)
 
 
+def test_made_dropout_acts_in_training_only_and_keeps_the_masks():
+    model = tiny("made", 4, dropout=0.5).train()
+    x = random_images(model, 1).requires_grad_()
+    out, order = model.logits(x).flatten(), model.order.tolist()
+    for i, pos in enumerate(order):  # one pass, one dropout draw: no path from x_{o_>=i} to output o_i
+        grad = torch.autograd.grad(out[pos], x, retain_graph=True)[0].flatten()
+        assert grad[order[i:]].abs().sum() == 0, f"step {i} depends on pixels at or after it"
+    with torch.no_grad():
+        assert not torch.equal(model.logits(x), model.logits(x))
+        model.eval()
+        assert torch.equal(model.logits(x), model.logits(x))
+
+
 def all_images(model):
     grid = itertools.product(range(model.n_values), repeat=model.num_pixels)
     s = model.image_size

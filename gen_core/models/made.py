@@ -21,7 +21,9 @@ weights V: unit k gets the bias sum_{j visible to k} V_kj, i.e. it knows which i
 of the raster ordering, p(x) = (1/K) sum_k p_k(x), still a normalized model; ``logits``, the
 per-pixel log-probabilities and sampling use the first of them. With ``fixed_masks`` the raster
 minibatches train exactly these K connectivities, one drawn per minibatch (the paper's finite set of
-masks cycled during training); otherwise every minibatch draws fresh hidden degrees.
+masks cycled during training); otherwise every minibatch draws fresh hidden degrees. ``dropout``
+zeroes each hidden unit with that probability during training (a wide MADE overfits: its raster
+training NLL runs ~5 nats below validation).
 """
 from __future__ import annotations
 
@@ -38,7 +40,8 @@ from .base import ImageAR
 
 class MADE(ImageAR):
     def __init__(self, image_size: int = 28, hidden: tuple[int, ...] = (1000, 1000),
-                 eval_orders: int = 8, random_order_p: float = 0.5, fixed_masks: bool = False, seed: int = 0):
+                 eval_orders: int = 8, random_order_p: float = 0.5, fixed_masks: bool = False, dropout: float = 0.0,
+                 seed: int = 0):
         super().__init__(image_size, n_values=2)
         d = self.num_pixels
         sizes = [d, *hidden]
@@ -47,6 +50,7 @@ class MADE(ImageAR):
         self.out = MaskedLinear(sizes[-1], d)
         self.direct = MaskedLinear(d, d, bias=False)
         self.direct_visible = MaskedLinear(d, d, bias=False)
+        self.dropout = nn.Dropout(dropout)
         self.eval_orders, self.random_order_p, self.seed = eval_orders, random_order_p, seed
         self.fixed_masks = fixed_masks
         self._train_gen = torch.Generator().manual_seed(seed)
@@ -104,9 +108,9 @@ class MADE(ImageAR):
         xs = x.flatten(1)
         ones = torch.ones_like(xs[:1])
         first, *rest = self.hidden_layers
-        h = torch.relu(first(xs) + self.visible(ones))
+        h = self.dropout(torch.relu(first(xs) + self.visible(ones)))
         for layer in rest:
-            h = torch.relu(layer(h))
+            h = self.dropout(torch.relu(layer(h)))
         return (self.out(h) + self.direct(xs) + self.direct_visible(ones)).view_as(x)
 
     def loss(self, x):
