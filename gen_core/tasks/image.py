@@ -36,20 +36,25 @@ def mean_nll(model, x: torch.Tensor, batch_size: int = 500, device=None) -> floa
     return nll_per_image(model, x, batch_size, device).mean().item()
 
 
-def spread(images_uint8: torch.Tensor, limit: int | None) -> torch.Tensor:
+def spread(images_uint8: torch.Tensor, limit: int | None, n_values: int = 2) -> torch.Tensor:
     """Indices of a representative subset of ``limit`` images, chosen without any model.
 
-    Per-image NLL varies a lot (std ~65 nats), mostly with how much edge an image has, so the
-    images are sorted by their number of edges (0/1 changes between neighbouring binarized pixels,
-    correlation ~0.9 with NLL) and ``limit`` are taken at evenly spaced, centred quantiles.
+    Per-image NLL varies a lot, so the images are sorted by a model-free proxy of it and ``limit``
+    are taken at evenly spaced, centred quantiles. Binary models (NLL std ~65 nats): the number of
+    edges, 0/1 changes between neighbouring binarized pixels (correlation ~0.9 with NLL). 8-bit
+    models (std ~460 nats): the number of nonzero pixels, since the black background costs almost
+    nothing (correlation 0.89 with the 8-bit PixelCNN's NLL on 2,000 validation images; edges: 0.55).
     """
     n = len(images_uint8)
     if limit is None or limit >= n:
         return torch.arange(n)
-    b = binarize(images_uint8)[:, 0]
-    edges = (b[:, 1:] != b[:, :-1]).flatten(1).sum(1) + (b[:, :, 1:] != b[:, :, :-1]).flatten(1).sum(1)
+    if n_values == 2:
+        b = binarize(images_uint8)[:, 0]
+        proxy = (b[:, 1:] != b[:, :-1]).flatten(1).sum(1) + (b[:, :, 1:] != b[:, :, :-1]).flatten(1).sum(1)
+    else:
+        proxy = (images_uint8 > 0).flatten(1).sum(1)
     step = n / limit
-    return edges.argsort(stable=True)[(torch.arange(limit) * step + step / 2).long()].sort().values
+    return proxy.argsort(stable=True)[(torch.arange(limit) * step + step / 2).long()].sort().values
 
 
 class ImageLikelihood(Task):
@@ -86,7 +91,7 @@ class ImageLikelihood(Task):
         cache = self.__dict__.setdefault("_test_nll", {})
         if limit not in cache:
             images = load_split(self.dataset, "test", self.data_dir)[0][: self.limit]
-            x = prepare(images[spread(images, limit)], self.model.n_values)
+            x = prepare(images[spread(images, limit, self.model.n_values)], self.model.n_values)
             cache[limit] = nll_per_image(self.model, x, device=self.device)
         return cache[limit]
 
