@@ -21,8 +21,11 @@ TINY = {
 NAMES = [n for n in REGISTRY if n in TINY]
 # every registry model, plus the softmax (K-valued) variant of each family that has one
 SOFTMAX_FAMILIES = ("pixelcnn", "gated_pixelcnn", "pixelrnn", "image_transformer")
-CASES = [(n, {}) for n in NAMES] + [(n, {"n_values": 4}) for n in NAMES if n in SOFTMAX_FAMILIES]
-IDS = [n + ("-K4" if o else "") for n, o in CASES]
+# and MADE as a mixture over its four base orderings
+MADE_ORDERINGS = {"orderings": ["raster", "raster_reversed", "columns", "columns_reversed"], "eval_orders": 4}
+CASES = ([(n, {}) for n in NAMES] + [(n, {"n_values": 4}) for n in NAMES if n in SOFTMAX_FAMILIES]
+         + [("made", MADE_ORDERINGS)])
+IDS = [n + ("-K4" if "n_values" in o else "-orderings" if o else "") for n, o in CASES]
 
 
 def tiny(name, image_size, std=0.5, seed=0, **overrides):
@@ -70,6 +73,22 @@ def test_made_is_causal_under_any_ordering():
     model = tiny("made", 5)
     model.set_order(torch.randperm(25, generator=torch.Generator().manual_seed(3)), 7)
     check_causal(model)
+
+
+def test_made_members_are_causal_in_their_own_orderings():
+    model = tiny("made", 4, **MADE_ORDERINGS)
+    orders = set()
+    for k in range(4):
+        model.set_order(*model.eval_state(k))
+        check_causal(model)
+        orders.add(tuple(model.order.tolist()))
+    columns = tuple(r * 4 + c for c in range(4) for r in range(4))
+    assert orders == {tuple(range(16)), tuple(range(15, -1, -1)), columns, columns[::-1]}
+
+
+def test_made_rejects_an_unknown_ordering():
+    with pytest.raises(ValueError, match="unknown orderings.*diagonal"):
+        build("made", {"hidden": [8], "orderings": ["raster", "diagonal"]})
 
 
 def test_made_dropout_acts_in_training_only_and_keeps_the_masks():

@@ -8,20 +8,22 @@ d in the ordering o. The slide's algorithm: give input d the degree m^0(d) = its
 keep a weight from unit k' to k when m^l(k) >= m^{l-1}(k'), and from hidden unit k to output d when
 m^0(d) > m^L(k). A direct input-to-output connection is masked with m^0(d) > m^0(j).
 
-Order-agnostic training: a minibatch uses the raster ordering or, with probability
+Order-agnostic training: a minibatch uses a base ordering (raster by default) or, with probability
 ``random_order_p``, a fresh random ordering of the kind completion samples in — a random set S of
-pixels first, then the rest, each part in raster order — with fresh hidden degrees either way.
+pixels first, then the rest, each part in raster order — with fresh hidden degrees.
 S is the complement of a random rectangle (a hidden region) or a random subset of random density
 (scattered known pixels). One set of weights then serves all these 2^D orderings, and MADE
 completes an image from *any* set of known pixels by putting them first. Because a 0 input means "black" in one ordering and "not visible yet" in another, the
 first layer and the direct connection also receive the all-ones vector through their own masked
 weights V: unit k gets the bias sum_{j visible to k} V_kj, i.e. it knows which inputs it sees.
 
-``log_prob`` averages the probabilities of ``eval_orders`` connectivities (hidden-degree draws)
-of the raster ordering, p(x) = (1/K) sum_k p_k(x), still a normalized model; ``logits``, the
-per-pixel log-probabilities and sampling use the first of them. With ``fixed_masks`` the raster
-minibatches train exactly these K connectivities, one drawn per minibatch (the paper's finite set of
-masks cycled during training); otherwise every minibatch draws fresh hidden degrees. ``dropout``
+``log_prob`` averages the probabilities of K = ``eval_orders`` members, p(x) = (1/K) sum_k p_k(x),
+still a normalized model: member k is the ordering ``orderings[k mod len(orderings)]`` (raster by
+default; also the raster reversed and column by column, each either way round) with its own
+connectivity (hidden-degree draw). ``logits``, the per-pixel log-probabilities and sampling use the
+first member. The minibatches that are not random orderings train these base orderings: with
+``fixed_masks`` exactly the K members, one drawn per minibatch (the paper's finite set of masks
+cycled during training); otherwise a base ordering with fresh hidden degrees. ``dropout``
 zeroes each hidden unit with that probability during training (a wide MADE overfits: its raster
 training NLL runs ~5 nats below validation).
 """
@@ -38,11 +40,24 @@ from ..sampling import Stepper
 from .base import ImageAR
 
 
+ORDERINGS = {  # each maps the grid of pixel indices [size, size] to the order they are generated in
+    "raster": lambda grid: grid.flatten(),
+    "raster_reversed": lambda grid: grid.flatten().flip(0),
+    "columns": lambda grid: grid.t().flatten(),
+    "columns_reversed": lambda grid: grid.t().flatten().flip(0),
+}
+
+
 class MADE(ImageAR):
     def __init__(self, image_size: int = 28, hidden: tuple[int, ...] = (1000, 1000),
-                 eval_orders: int = 8, random_order_p: float = 0.5, fixed_masks: bool = False, dropout: float = 0.0,
-                 seed: int = 0):
+                 eval_orders: int = 8, orderings: tuple[str, ...] = ("raster",), random_order_p: float = 0.5,
+                 fixed_masks: bool = False, dropout: float = 0.0, seed: int = 0):
         super().__init__(image_size, n_values=2)
+        unknown = [name for name in orderings if name not in ORDERINGS]
+        if unknown or not orderings:
+            raise ValueError(f"unknown orderings {unknown}; choose one or more of {list(ORDERINGS)}")
+        grid = torch.arange(image_size * image_size).view(image_size, image_size)
+        self.base_orders = [ORDERINGS[name](grid) for name in orderings]
         d = self.num_pixels
         sizes = [d, *hidden]
         self.hidden_layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes, sizes[1:]))
@@ -79,14 +94,13 @@ class MADE(ImageAR):
         self.order.copy_(order.to(self.order.device))
 
     def training_state(self) -> tuple[torch.Tensor, int | None]:
-        """(ordering, connectivity seed) of the next minibatch: raster order, or with probability
+        """(ordering, connectivity seed) of the next minibatch: a base ordering, or with probability
         ``random_order_p`` a random set of known pixels first. The seed is None (fresh hidden degrees)
-        except for a raster minibatch with ``fixed_masks``: then one of the K evaluation connectivities."""
+        except for a base ordering with ``fixed_masks``: then that of one of the K evaluation members."""
         g = self._train_gen
         if torch.rand((), generator=g) >= self.random_order_p:
-            if self.fixed_masks:
-                return self.eval_state(int(torch.randint(self.eval_orders, (), generator=g)))
-            return torch.arange(self.num_pixels), None
+            order, seed = self.eval_state(int(torch.randint(self.eval_orders, (), generator=g)))
+            return order, seed if self.fixed_masks else None
         size = self.image_size
         if torch.rand((), generator=g) < 0.5:  # scattered known pixels, density u ~ U(0, 1)
             known = torch.rand(size, size, generator=g) < torch.rand((), generator=g)
@@ -120,10 +134,10 @@ class MADE(ImageAR):
 
     def eval_state(self, k: int) -> tuple[torch.Tensor, int]:
         """(ordering, connectivity seed) of the k-th member of the evaluation ensemble."""
-        return torch.arange(self.num_pixels), self.seed + k
+        return self.base_orders[k % len(self.base_orders)], self.seed + k
 
     def log_prob(self, x):
-        """log (1/K) sum_k p_k(x) over the K = eval_orders fixed orderings of ``eval_state``."""
+        """log (1/K) sum_k p_k(x) over the K = eval_orders members of ``eval_state``."""
         per_order = []
         for k in range(self.eval_orders):
             self.set_order(*self.eval_state(k))
