@@ -16,13 +16,13 @@ def test_spread_picks_distinct_images_across_the_edge_range():
     assert torch.equal(evaluate.spread(images.to(torch.uint8), None), torch.arange(100))
 
 
-def test_spread_ranks_8bit_images_by_their_nonzero_pixels():
+def test_spread_ranks_8bit_images_by_how_much_neighbouring_pixels_differ():
     g = torch.Generator().manual_seed(0)
-    density = torch.randperm(100, generator=g) / 100  # dim pixels (50 < 128): no binary edges at all
-    images = ((torch.rand(100, 1, 28, 28, generator=g) < density[:, None, None, None]) * 50).to(torch.uint8)
-    chosen = density[evaluate.spread(images, 10, n_values=256)].sort().values
-    torch.testing.assert_close(chosen, torch.arange(10) / 10 + 0.05, atol=0.011, rtol=0)  # centred deciles
-    assert not torch.allclose(density[evaluate.spread(images, 10)].sort().values, chosen)  # the binary proxy is blind
+    amplitude = torch.randperm(100, generator=g) / 100  # dim noise (< 128): no binary edges at all
+    images = (torch.rand(100, 1, 28, 28, generator=g) * amplitude[:, None, None, None] * 120).to(torch.uint8)
+    chosen = amplitude[evaluate.spread(images, 10, n_values=256)].sort().values
+    assert torch.equal((chosen * 10).floor(), torch.arange(10.0)), chosen  # one image from each decile
+    assert not torch.allclose(amplitude[evaluate.spread(images, 10)].sort().values, chosen)  # the binary proxy is blind
 
 
 def test_evaluate_reports_the_mean_nll_of_each_checkpoint(tmp_path, monkeypatch):

@@ -42,8 +42,11 @@ def spread(images_uint8: torch.Tensor, limit: int | None, n_values: int = 2) -> 
     Per-image NLL varies a lot, so the images are sorted by a model-free proxy of it and ``limit``
     are taken at evenly spaced, centred quantiles. Binary models (NLL std ~65 nats): the number of
     edges, 0/1 changes between neighbouring binarized pixels (correlation ~0.9 with NLL). 8-bit
-    models (std ~460 nats): the number of nonzero pixels, since the black background costs almost
-    nothing (correlation 0.89 with the 8-bit PixelCNN's NLL on 2,000 validation images; edges: 0.55).
+    models (std ~460 nats): sum log(1 + |x - x_left|) + log(1 + |x - x_above|), a crude code length
+    for the neighbour differences, since flat regions cost almost nothing. On 2,000 validation images
+    its correlation with the 8-bit PixelCNN's NLL is 0.965 (nonzero-pixel count: 0.89; binary edges:
+    0.55), and a 10% subset taken this way misses their mean by 7.5 nats rms over quantile offsets
+    (nonzero count: 15.5).
     """
     n = len(images_uint8)
     if limit is None or limit >= n:
@@ -52,7 +55,9 @@ def spread(images_uint8: torch.Tensor, limit: int | None, n_values: int = 2) -> 
         b = binarize(images_uint8)[:, 0]
         proxy = (b[:, 1:] != b[:, :-1]).flatten(1).sum(1) + (b[:, :, 1:] != b[:, :, :-1]).flatten(1).sum(1)
     else:
-        proxy = (images_uint8 > 0).flatten(1).sum(1)
+        v = images_uint8[:, 0].float()
+        proxy = (v[:, 1:] - v[:, :-1]).abs().log1p().flatten(1).sum(1) + \
+            (v[:, :, 1:] - v[:, :, :-1]).abs().log1p().flatten(1).sum(1)
     step = n / limit
     return proxy.argsort(stable=True)[(torch.arange(limit) * step + step / 2).long()].sort().values
 
