@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from gen_core.models import REGISTRY, build
+from gen_core.models.made import SCANS, scan
 from gen_core.sampling import RecomputeStepper
 
 # small configs: the same classes and code paths as the shipped models, sized for a fast test
@@ -22,7 +23,8 @@ NAMES = [n for n in REGISTRY if n in TINY]
 # every registry model, plus the softmax (K-valued) variant of each family that has one
 SOFTMAX_FAMILIES = ("pixelcnn", "gated_pixelcnn", "pixelrnn", "image_transformer")
 # and MADE as a mixture over its four base orderings
-MADE_ORDERINGS = {"orderings": ["raster", "raster_reversed", "columns", "columns_reversed"], "eval_orders": 4}
+MADE_ORDERINGS = {"orderings": ["rows from top-left", "rows from bottom-right", "columns from top-left",
+                                "columns from bottom-right"], "eval_orders": 4}
 CASES = ([(n, {}) for n in NAMES] + [(n, {"n_values": 4}) for n in NAMES if n in SOFTMAX_FAMILIES]
          + [("made", MADE_ORDERINGS)])
 IDS = [n + ("-K4" if "n_values" in o else "-orderings" if o else "") for n, o in CASES]
@@ -86,9 +88,17 @@ def test_made_members_are_causal_in_their_own_orderings():
     assert orders == {tuple(range(16)), tuple(range(15, -1, -1)), columns, columns[::-1]}
 
 
+def test_the_eight_scans_read_the_image_from_each_corner():
+    assert scan("rows from top-left", 2).tolist() == [0, 1, 2, 3]  # the raster order
+    assert scan("rows from top-right", 2).tolist() == [1, 0, 3, 2]
+    assert scan("columns from bottom-left", 2).tolist() == [2, 0, 3, 1]
+    assert scan("columns from bottom-right", 2).tolist() == [3, 1, 2, 0]
+    assert len({tuple(scan(name, 3).tolist()) for name in SCANS}) == 8
+
+
 def test_made_rejects_an_unknown_ordering():
-    with pytest.raises(ValueError, match="unknown orderings.*diagonal"):
-        build("made", {"hidden": [8], "orderings": ["raster", "diagonal"]})
+    with pytest.raises(ValueError, match="unknown ordering 'diagonal'"):
+        build("made", {"hidden": [8], "orderings": ["rows from top-left", "diagonal"]})
 
 
 def test_made_dropout_acts_in_training_only_and_keeps_the_masks():

@@ -18,9 +18,10 @@ first layer and the direct connection also receive the all-ones vector through t
 weights V: unit k gets the bias sum_{j visible to k} V_kj, i.e. it knows which inputs it sees.
 
 ``log_prob`` averages the probabilities of K = ``eval_orders`` members, p(x) = (1/K) sum_k p_k(x),
-still a normalized model: member k is the ordering ``orderings[k mod len(orderings)]`` (raster by
-default; also the raster reversed and column by column, each either way round) with its own
-connectivity (hidden-degree draw). ``logits``, the per-pixel log-probabilities and sampling use the
+still a normalized model: member k is the scan ``orderings[k mod len(orderings)]`` with its own
+connectivity (hidden-degree draw). A scan reads the image line by line, "rows" or "columns", from one
+of its four corners: "rows from top-left" is the raster order (the default), and the eight scans
+are the raster order of the image's eight rotations and reflections. ``logits``, the per-pixel log-probabilities and sampling use the
 first member. The minibatches that are not random orderings train these base orderings: with
 ``fixed_masks`` exactly the K members, one drawn per minibatch (the paper's finite set of masks
 cycled during training); otherwise a base ordering with fresh hidden degrees. ``dropout``
@@ -40,24 +41,28 @@ from ..sampling import Stepper
 from .base import ImageAR
 
 
-ORDERINGS = {  # each maps the grid of pixel indices [size, size] to the order they are generated in
-    "raster": lambda grid: grid.flatten(),
-    "raster_reversed": lambda grid: grid.flatten().flip(0),
-    "columns": lambda grid: grid.t().flatten(),
-    "columns_reversed": lambda grid: grid.t().flatten().flip(0),
-}
+CORNERS = {"top-left": (), "top-right": (1,), "bottom-left": (0,), "bottom-right": (0, 1)}
+SCANS = [f"{lines} from {corner}" for lines in ("rows", "columns") for corner in CORNERS]
+
+
+def scan(name: str, size: int) -> torch.Tensor:
+    """The pixel indices of a size x size image in the order of the scan ``name`` (one of ``SCANS``)."""
+    if name not in SCANS:
+        raise ValueError(f"unknown ordering {name!r}; choose from {SCANS}")
+    lines, _, corner = name.partition(" from ")
+    grid = torch.arange(size * size).view(size, size)
+    grid = grid.flip(CORNERS[corner]) if CORNERS[corner] else grid
+    return (grid if lines == "rows" else grid.t()).flatten()
 
 
 class MADE(ImageAR):
     def __init__(self, image_size: int = 28, hidden: tuple[int, ...] = (1000, 1000),
-                 eval_orders: int = 8, orderings: tuple[str, ...] = ("raster",), random_order_p: float = 0.5,
+                 eval_orders: int = 8, orderings: tuple[str, ...] = ("rows from top-left",), random_order_p: float = 0.5,
                  fixed_masks: bool = False, dropout: float = 0.0, seed: int = 0):
         super().__init__(image_size, n_values=2)
-        unknown = [name for name in orderings if name not in ORDERINGS]
-        if unknown or not orderings:
-            raise ValueError(f"unknown orderings {unknown}; choose one or more of {list(ORDERINGS)}")
-        grid = torch.arange(image_size * image_size).view(image_size, image_size)
-        self.base_orders = [ORDERINGS[name](grid) for name in orderings]
+        if not orderings:
+            raise ValueError(f"MADE needs at least one ordering, from {SCANS}")
+        self.base_orders = [scan(name, image_size) for name in orderings]
         d = self.num_pixels
         sizes = [d, *hidden]
         self.hidden_layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes, sizes[1:]))
