@@ -40,8 +40,9 @@ class Spec:
 REGISTRY: dict[str, Spec] = {
     "fvsbn": Spec(FVSBN, {}, lr=3e-3, batch_size=100, epochs=15),
     "nade": Spec(NADE, {"hidden": 500}, lr=2e-3, batch_size=100, epochs=30),
-    "made": Spec(MADE, {"hidden": [4000], "eval_orders": 8, "fixed_masks": True}, lr=1e-3, batch_size=100,
-                 epochs=40),
+    "made": Spec(MADE, {"hidden": [4000], "eval_orders": 8, "fixed_masks": True,
+                        "orderings": ["rows from top-left", "rows from bottom-right", "columns from top-left",
+                                      "columns from bottom-right"]}, lr=1e-3, batch_size=100, epochs=40),
     "pixelcnn": Spec(PixelCNN, {"channels": 48, "n_blocks": 15}, lr=1e-3, batch_size=64, epochs=16),
     "pixelcnn_8bit": Spec(PixelCNN, {"n_values": 256, "channels": 48, "n_blocks": 15, "head_channels": 128},
                           lr=1e-3, batch_size=64, epochs=10),
