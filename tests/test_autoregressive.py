@@ -22,9 +22,8 @@ TINY = {
 NAMES = [n for n in REGISTRY if n in TINY]
 # every registry model, plus the softmax (K-valued) variant of each family that has one
 SOFTMAX_FAMILIES = ("pixelcnn", "gated_pixelcnn", "pixelrnn", "image_transformer")
-# and MADE as a mixture over its four base orderings
-MADE_ORDERINGS = {"orderings": ["rows from top-left", "rows from bottom-right", "columns from top-left",
-                                "columns from bottom-right"], "eval_orders": 4}
+# and MADE as a mixture over the registry's four scans, one member each
+MADE_ORDERINGS = {"orderings": REGISTRY["made"].config["orderings"], "eval_orders": 4}
 CASES = ([(n, {}) for n in NAMES] + [(n, {"n_values": 4}) for n in NAMES if n in SOFTMAX_FAMILIES]
          + [("made", MADE_ORDERINGS)])
 IDS = [n + ("-K4" if "n_values" in o else "-orderings" if o else "") for n, o in CASES]
@@ -207,7 +206,7 @@ def test_completion_with_a_wrong_shape_says_so(bad):
 
 def test_made_trains_over_its_scans_and_known_first_orderings():
     model = build("made", {"hidden": [16], "random_order_p": 0.5})  # the registry's scans
-    scans = {tuple(order.tolist()) for order in model.base_orders}
+    scans = {tuple(order.tolist()) for order in model.scans}
     seen, others = [], set()
     for _ in range(60):
         order, _ = model.training_state()

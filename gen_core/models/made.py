@@ -8,25 +8,26 @@ d in the ordering o. The slide's algorithm: give input d the degree m^0(d) = its
 keep a weight from unit k' to k when m^l(k) >= m^{l-1}(k'), and from hidden unit k to output d when
 m^0(d) > m^L(k). A direct input-to-output connection is masked with m^0(d) > m^0(j).
 
-Order-agnostic training: a minibatch uses a base ordering (raster by default) or, with probability
-``random_order_p``, a fresh random ordering of the kind completion samples in — a random set S of
-pixels first, then the rest, each part in raster order — with fresh hidden degrees.
-S is the complement of a random rectangle (a hidden region) or a random subset of random density
-(scattered known pixels). One set of weights then serves all these 2^D orderings, and MADE
-completes an image from *any* set of known pixels by putting them first. Because a 0 input means "black" in one ordering and "not visible yet" in another, the
-first layer and the direct connection also receive the all-ones vector through their own masked
-weights V: unit k gets the bias sum_{j visible to k} V_kj, i.e. it knows which inputs it sees.
+Order-agnostic training: a minibatch uses one of the scans below (raster by default) or, with
+probability ``random_order_p``, a fresh random ordering of the kind completion samples in — a random
+set S of pixels first, then the rest, each part in raster order — with fresh hidden degrees. S is the
+complement of a random rectangle (a hidden region) or a random subset of random density (scattered
+known pixels). One set of weights then serves all these 2^D orderings, and MADE completes an image
+from *any* set of known pixels by putting them first. Because a 0 input means "black" in one
+ordering and "not visible yet" in another, the first layer and the direct connection also receive
+the all-ones vector through their own masked weights V: unit k gets the bias sum_{j visible to k} V_kj,
+i.e. it knows which inputs it sees.
 
 ``log_prob`` averages the probabilities of K = ``eval_orders`` members, p(x) = (1/K) sum_k p_k(x),
 still a normalized model: member k is the scan ``orderings[k mod len(orderings)]`` with its own
-connectivity (hidden-degree draw). A scan reads the image line by line, "rows" or "columns", from one
-of its four corners: "rows from top-left" is the raster order (the default), and the eight scans
-are the raster order of the image's eight rotations and reflections. ``logits``, the per-pixel log-probabilities and sampling use the
-first member. The minibatches that are not random orderings train these base orderings: with
-``fixed_masks`` exactly the K members, one drawn per minibatch (the paper's finite set of masks
-cycled during training); otherwise a base ordering with fresh hidden degrees. ``dropout``
-zeroes each hidden unit with that probability during training (a wide MADE overfits: its raster
-training NLL runs ~5 nats below validation).
+connectivity (hidden-degree draw). A scan reads the image line by line, "rows" or "columns", from
+one of its four corners: "rows from top-left" is the raster order (the default), and the eight
+scans are the raster order of the image's eight rotations and reflections. ``logits``, the
+per-pixel log-probabilities and sampling use the first member. The minibatches that are not random
+orderings train these scans: with ``fixed_masks`` exactly the K members, one drawn per minibatch
+(the paper's finite set of masks cycled during training); otherwise a scan with fresh hidden
+degrees. ``dropout`` zeroes each hidden unit with that probability during training (a wide MADE
+overfits: its raster training NLL runs ~5 nats below validation).
 """
 from __future__ import annotations
 
@@ -50,19 +51,18 @@ def scan(name: str, size: int) -> torch.Tensor:
     if name not in SCANS:
         raise ValueError(f"unknown ordering {name!r}; choose from {SCANS}")
     lines, _, corner = name.partition(" from ")
-    grid = torch.arange(size * size).view(size, size)
-    grid = grid.flip(CORNERS[corner]) if CORNERS[corner] else grid
+    grid = torch.arange(size * size).view(size, size).flip(CORNERS[corner])
     return (grid if lines == "rows" else grid.t()).flatten()
 
 
 class MADE(ImageAR):
     def __init__(self, image_size: int = 28, hidden: tuple[int, ...] = (1000, 1000),
-                 eval_orders: int = 8, orderings: tuple[str, ...] = ("rows from top-left",), random_order_p: float = 0.5,
-                 fixed_masks: bool = False, dropout: float = 0.0, seed: int = 0):
+                 eval_orders: int = 8, orderings: tuple[str, ...] = ("rows from top-left",),
+                 random_order_p: float = 0.5, fixed_masks: bool = False, dropout: float = 0.0, seed: int = 0):
         super().__init__(image_size, n_values=2)
         if not orderings:
             raise ValueError(f"MADE needs at least one ordering, from {SCANS}")
-        self.base_orders = [scan(name, image_size) for name in orderings]
+        self.scans = [scan(name, image_size) for name in orderings]
         d = self.num_pixels
         sizes = [d, *hidden]
         self.hidden_layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes, sizes[1:]))
@@ -99,9 +99,9 @@ class MADE(ImageAR):
         self.order.copy_(order.to(self.order.device))
 
     def training_state(self) -> tuple[torch.Tensor, int | None]:
-        """(ordering, connectivity seed) of the next minibatch: a base ordering, or with probability
+        """(ordering, connectivity seed) of the next minibatch: one of the scans, or with probability
         ``random_order_p`` a random set of known pixels first. The seed is None (fresh hidden degrees)
-        except for a base ordering with ``fixed_masks``: then that of one of the K evaluation members."""
+        except for a scan with ``fixed_masks``: then that of one of the K evaluation members."""
         g = self._train_gen
         if torch.rand((), generator=g) >= self.random_order_p:
             order, seed = self.eval_state(int(torch.randint(self.eval_orders, (), generator=g)))
@@ -139,7 +139,7 @@ class MADE(ImageAR):
 
     def eval_state(self, k: int) -> tuple[torch.Tensor, int]:
         """(ordering, connectivity seed) of the k-th member of the evaluation ensemble."""
-        return self.base_orders[k % len(self.base_orders)], self.seed + k
+        return self.scans[k % len(self.scans)], self.seed + k
 
     def log_prob(self, x):
         """log (1/K) sum_k p_k(x) over the K = eval_orders members of ``eval_state``."""
