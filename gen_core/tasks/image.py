@@ -51,13 +51,12 @@ def spread(images_uint8: torch.Tensor, limit: int | None, n_values: int = 2) -> 
     n = len(images_uint8)
     if limit is None or limit >= n:
         return torch.arange(n)
+    v = (binarize(images_uint8) if n_values == 2 else images_uint8.float())[:, 0]
+    diffs = (v[:, 1:] - v[:, :-1], v[:, :, 1:] - v[:, :, :-1])  # vertical and horizontal neighbours
     if n_values == 2:
-        b = binarize(images_uint8)[:, 0]
-        proxy = (b[:, 1:] != b[:, :-1]).flatten(1).sum(1) + (b[:, :, 1:] != b[:, :, :-1]).flatten(1).sum(1)
+        proxy = sum((d != 0).flatten(1).sum(1) for d in diffs)
     else:
-        v = images_uint8[:, 0].float()
-        proxy = (v[:, 1:] - v[:, :-1]).abs().log1p().flatten(1).sum(1) + \
-            (v[:, :, 1:] - v[:, :, :-1]).abs().log1p().flatten(1).sum(1)
+        proxy = sum(d.abs().log1p().flatten(1).sum(1) for d in diffs)
     step = n / limit
     return proxy.argsort(stable=True)[(torch.arange(limit) * step + step / 2).long()].sort().values
 
