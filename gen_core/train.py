@@ -9,7 +9,10 @@ checkpoint's test metrics, writes the task's artifacts (a sample grid) and publi
 
 Runs are resumable: ``RUN_DIR/NAME/state.safetensors`` + ``state.json`` (RUN_DIR: ``$GENLAB_RUNS``,
 default ``~/.cache/genlab/runs``) are written every epoch and
-every ``--save-every`` seconds; ``--resume`` continues exactly where the run stopped.
+every ``--save-every`` seconds; ``--resume`` continues exactly where the run stopped. Resumed with
+another ``--epochs`` or ``--config`` (to extend a run, or fine-tune it with dropout), the run follows
+the new plan (the cosine schedule stretched to the new length) and the sidecar's ``changes`` say what
+changed after which epoch.
 On CUDA it uses bf16 autocast and pinned host memory; `--cpu-bf16` autocasts the CPU training steps
 to bf16 as well (AMX CPUs run the convolutions ~2.4x faster; validation and test stay float32).
 """
@@ -158,13 +161,15 @@ def main(argv=None) -> dict:
         return finish(args, task, run, out, device, {"published_mid_run": f"after epoch {done} of {epochs}"})
     optimizers = task.optimizers(lr)
     steps_per_epoch = len(task.batches(0, batch_size, args.seed))
+    plan = {"config": config, "epochs": epochs}
     info = {"epoch": 0, "batch": 0, "step": 0, "best_val": float("inf"), "wall_time_s": 0.0, "history": [],
-            "hflip": args.hflip}
+            "hflip": args.hflip, "plan": plan}
     if args.resume and (run / "state.json").is_file():
         info = load_state(run, model, optimizers, device)
         if info.get("hflip", False) != args.hflip:
             raise SystemExit(f"error: {name} was trained {'with' if info.get('hflip') else 'without'} --hflip; "
                              f"resume it the same way")
+        record_changes(info, plan)
         print(f"resumed {name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{name}: {n_params:,} parameters, {steps_per_epoch} batches of {batch_size} per epoch, device {device}")
@@ -211,6 +216,16 @@ def main(argv=None) -> dict:
     return finish(args, task, run, out, device)
 
 
+def record_changes(info: dict, plan: dict) -> None:
+    """A run resumed with another config or epoch count (e.g. extended, or fine-tuned with dropout)
+    keeps the new plan and notes in ``info["changes"]`` what it was before, and after which epoch."""
+    before = info.get("plan")
+    if before != plan:
+        info.setdefault("changes", []).append({"after_epoch": info["epoch"], "before": before or "not recorded",
+                                               "after": plan})
+        info["plan"] = plan
+
+
 def sidecar(args, config, dataset, task, info, n_params, device, wall_time) -> dict:
     return {
         "model": args.model, "config": config, "dataset": dataset, "parameters": n_params,
@@ -220,6 +235,7 @@ def sidecar(args, config, dataset, task, info, n_params, device, wall_time) -> d
         "training_precision": "bf16 autocast" if device.type == "cuda" or args.cpu_bf16 else "float32",
         "wall_time_s": round(wall_time, 1), "epochs": info["epoch"] + 1,
         "history": info["history"], "metrics": {task.val_metric: info["best_val"]},
+        **({"changes": info["changes"]} if "changes" in info else {}),
     }
 
 

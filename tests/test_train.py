@@ -43,6 +43,9 @@ def test_training_learns_writes_a_checkpoint_and_resumes(synthetic_data, tmp_pat
     assert state["epoch"] == 1 and state["step"] == 10
     meta = run(synthetic_data, tmp_path, "--epochs", "3", "--resume")
     assert [h["epoch"] for h in meta["history"]] == [1, 2, 3]  # continued, not restarted
+    (change,) = meta["changes"]  # the extension from 1 to 3 epochs is on record
+    assert change["after_epoch"] == 1 and change["before"]["epochs"] == 1 and change["after"]["epochs"] == 3
+    assert change["after"]["config"] == meta["config"]
     assert meta["metrics"]["val_nll_nats"] < first
     for suffix in (".safetensors", ".json", ".png"):
         assert (tmp_path / "ck" / f"nade-fashion-mnist{suffix}").is_file()
@@ -64,6 +67,7 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_result(synthetic_data, tmp_p
         run(synthetic_data, tmp_path / "b", "--epochs", "2", "--save-every", "0")
     monkeypatch.setattr(train, "learning_rate", real_rate)
     resumed = run(synthetic_data, tmp_path / "b", "--epochs", "2", "--resume")
+    assert "changes" not in resumed  # resumed as it was planned
     assert resumed["metrics"]["test_nll_nats"] == pytest.approx(straight["metrics"]["test_nll_nats"], abs=1e-4)
     assert [h["val_nll_nats"] for h in resumed["history"]] == \
         pytest.approx([h["val_nll_nats"] for h in straight["history"]], abs=1e-4)
