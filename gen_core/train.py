@@ -161,7 +161,7 @@ def main(argv=None) -> dict:
         return finish(args, task, run, out, device, {"published_mid_run": f"after epoch {done} of {epochs}"})
     optimizers = task.optimizers(lr)
     steps_per_epoch = len(task.batches(0, batch_size, args.seed))
-    plan = {"config": config, "epochs": epochs}
+    plan = json.loads(json.dumps({"config": config, "epochs": epochs}))  # as state.json will hold it
     info = {"epoch": 0, "batch": 0, "step": 0, "best_val": float("inf"), "wall_time_s": 0.0, "history": [],
             "hflip": args.hflip, "plan": plan}
     if args.resume and (run / "state.json").is_file():
