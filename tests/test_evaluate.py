@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+import gen_core.tasks.image
 from gen_core import checkpoints, evaluate
 from gen_core.models import build
 from test_data import write_idx
@@ -16,13 +17,21 @@ def test_spread_picks_distinct_images_across_the_edge_range():
     assert torch.equal(evaluate.spread(images.to(torch.uint8), None), torch.arange(100))
 
 
-def test_spread_ranks_8bit_images_by_how_much_neighbouring_pixels_differ():
+def test_spread_ranks_8bit_images_by_their_code_length_under_a_context_table():
     g = torch.Generator().manual_seed(0)
-    amplitude = torch.randperm(100, generator=g) / 100  # dim noise (< 128): no binary edges at all
-    images = (torch.rand(100, 1, 28, 28, generator=g) * amplitude[:, None, None, None] * 120).to(torch.uint8)
-    chosen = amplitude[evaluate.spread(images, 10, n_values=256)].sort().values
-    assert torch.equal((chosen * 10).floor(), torch.arange(10.0)), chosen  # one image from each decile
-    assert not torch.allclose(amplitude[evaluate.spread(images, 10)].sort().values, chosen)  # the binary proxy is blind
+    smooth = torch.linspace(0, 255, 28).round().to(torch.uint8).expand(1, 1, 28, 28)  # a gradient the table learns
+    train = smooth.expand(50, 1, 28, 28)
+    noise = torch.randperm(100, generator=g) / 100  # share of pixels replaced by noise: a fifth of it
+    images = torch.where(torch.rand(100, 1, 28, 28, generator=g) < noise[:, None, None, None] / 5,
+                         torch.randint(0, 120, (100, 1, 28, 28), generator=g, dtype=torch.uint8), smooth)
+    nats = gen_core.tasks.image.context_code_length(images, train)
+    ranks = torch.stack([nats.argsort().argsort(), noise.argsort().argsort()]).double()
+    assert torch.corrcoef(ranks)[0, 1] > 0.97  # the more noise, the longer the code
+    chosen = noise[evaluate.spread(images, 10, n_values=256, train_uint8=train)].sort().values
+    assert (chosen - (torch.arange(10) + 0.5) / 10).abs().max() < 0.1, chosen  # near each decile's centre
+    assert not torch.allclose(noise[evaluate.spread(images, 10)].sort().values, chosen)  # n_values picks the proxy
+    with pytest.raises(ValueError, match="training images"):
+        evaluate.spread(images, 10, n_values=256)
 
 
 def test_evaluate_reports_the_mean_nll_of_each_checkpoint(tmp_path, monkeypatch):
