@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 import torch
 
+from safetensors.torch import load_file
+
 from gen_core import checkpoints, train
 from test_data import write_idx
 
@@ -52,8 +54,9 @@ def test_training_learns_writes_a_checkpoint_and_resumes(synthetic_data, tmp_pat
     assert checkpoints.load(tmp_path / "ck" / "nade-fashion-mnist").meta["metrics"]["test_images"] == 40
 
 
-def test_a_run_killed_mid_epoch_resumes_to_the_same_result(synthetic_data, tmp_path, monkeypatch):
-    straight = run(synthetic_data, tmp_path / "a", "--epochs", "2")
+@pytest.mark.parametrize("extra", [(), ("--ema", "0.9")])
+def test_a_run_killed_mid_epoch_resumes_to_the_same_result(synthetic_data, tmp_path, monkeypatch, extra):
+    straight = run(synthetic_data, tmp_path / "a", "--epochs", "2", *extra)
     real_rate, calls = train.learning_rate, []
 
     def killed_at_step_13(lr, step, total):
@@ -64,9 +67,9 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_result(synthetic_data, tmp_p
 
     monkeypatch.setattr(train, "learning_rate", killed_at_step_13)
     with pytest.raises(KeyboardInterrupt):
-        run(synthetic_data, tmp_path / "b", "--epochs", "2", "--save-every", "0")
+        run(synthetic_data, tmp_path / "b", "--epochs", "2", "--save-every", "0", *extra)
     monkeypatch.setattr(train, "learning_rate", real_rate)
-    resumed = run(synthetic_data, tmp_path / "b", "--epochs", "2", "--resume")
+    resumed = run(synthetic_data, tmp_path / "b", "--epochs", "2", "--resume", *extra)
     assert "changes" not in resumed  # resumed as it was planned
     assert resumed["metrics"]["test_nll_nats"] == pytest.approx(straight["metrics"]["test_nll_nats"], abs=1e-4)
     assert [h["val_nll_nats"] for h in resumed["history"]] == \
@@ -128,3 +131,33 @@ def test_publish_best_ships_an_unfinished_run_and_says_so(synthetic_data, tmp_pa
     assert checkpoints.load(tmp_path / "ck" / "nade-fashion-mnist").meta["published_mid_run"] == "after epoch 1 of 3"
     state = json.loads((tmp_path / "runs" / "nade-fashion-mnist" / "state.json").read_text())
     assert state["epoch"] == 1  # nothing was trained
+
+
+def test_weight_average_is_the_exponential_moving_average_of_the_steps():
+    model = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        model.weight.fill_(0.0)
+    average = train.WeightAverage(model, decay=0.5)
+    for value in (4.0, 8.0):
+        with torch.no_grad():
+            model.weight.fill_(value)
+        average.update(model)
+    assert average.theta_bar["weight"].item() == pytest.approx(0.5 * (0.5 * 0 + 0.5 * 4) + 0.5 * 8)
+    with average.applied(model):
+        assert model.weight.item() == pytest.approx(5.0)
+    assert model.weight.item() == 8.0  # its own weights are back
+
+
+def test_ema_validates_and_ships_the_averaged_weights_and_can_start_at_a_resume(synthetic_data, tmp_path):
+    run(synthetic_data, tmp_path, "--epochs", "1")
+    meta = run(synthetic_data, tmp_path, "--epochs", "2", "--resume", "--ema", "0.9")
+    assert meta["weight_average"] == "exponential moving average, decay 0.9"
+    (change,) = meta["changes"]
+    assert change["after_epoch"] == 1 and "ema" not in change["before"] and change["after"]["ema"] == 0.9
+    state = load_file(str(tmp_path / "runs" / "nade-fashion-mnist" / "state.safetensors"))
+    shipped = load_file(str(tmp_path / "ck" / "nade-fashion-mnist.safetensors"))
+    for k, v in shipped.items():
+        if f"average/{k}" in state:  # every weight, but not the buffers
+            assert torch.equal(v, state[f"average/{k}"]) and not torch.equal(v, state[f"model/{k}"]), k
+    assert {k for k in state if k.startswith("average/")} == {f"average/{k}" for k, _ in
+                                                               checkpoints.load(tmp_path / "ck" / "nade-fashion-mnist").named_parameters()}
