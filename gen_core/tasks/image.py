@@ -42,9 +42,9 @@ def context_code_length(images_uint8: torch.Tensor, train_uint8: torch.Tensor, l
     three causal neighbours quantized to ``levels`` levels, counted over ``train_uint8`` with add-alpha
     smoothing. A model-free stand-in for a learned model's NLL (a context model, as in lossless image coding)."""
     def context(x):
-        p = torch.nn.functional.pad(x[:, 0].long(), (1, 0, 1, 0))
-        left, above, above_left = p[:, 1:, :-1], p[:, :-1, 1:], p[:, :-1, :-1]
-        return ((left * levels // 256) * levels + above * levels // 256) * levels + above_left * levels // 256
+        q = torch.nn.functional.pad(x[:, 0].long() * levels // 256, (1, 0, 1, 0))  # quantized, 0 beyond the edge
+        left, above, above_left = q[:, 1:, :-1], q[:, :-1, 1:], q[:, :-1, :-1]
+        return (left * levels + above) * levels + above_left
 
     cells = (context(train_uint8) * 256 + train_uint8[:, 0].long()).flatten()
     counts = torch.bincount(cells, minlength=levels ** 3 * 256).view(-1, 256).double() + alpha
