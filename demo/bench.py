@@ -39,12 +39,12 @@ def main(argv=None):
     from gradio_client import Client
 
     from app import demo
-    from demo import models
+    from demo import shipped
 
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         client = Client(url, verbose=False, download_files=False)
-        rows = [measure(client, name, args.n) for name in models.shipped("image")]
+        rows = [measure(client, name, args.n) for name in shipped.names("image")]
     finally:
         demo.close()
     print(f"{'checkpoint':34} {'first frame (s)':>16} {f'{args.n} images (s)':>14}")

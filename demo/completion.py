@@ -10,8 +10,7 @@ import torch
 from gen_core.data import prepare
 from gen_core.sampling import conditioning, iter_sample
 
-from . import images, layout, models, picker
-from .pixels import check_inputs
+from . import checks, images, layout, picker, shipped
 
 EXPLAIN = r"""
 ### Occluded-image completion
@@ -39,7 +38,7 @@ def preset_mask(preset: str, seed: int = 0, size: int = 28) -> torch.Tensor:
     elif preset == "random pixels":
         hidden = torch.rand(size, size, generator=torch.Generator().manual_seed(seed)) < 0.5
     else:
-        raise gr.Error(f"Unknown occlusion {preset!r}; choose one of {', '.join(PRESETS)}.", print_exception=False)
+        checks.fail(f"Unknown occlusion {preset!r}; choose one of {', '.join(PRESETS)}.")
     return hidden
 
 
@@ -48,8 +47,7 @@ def hidden_mask(preset: str, painted, seed: int) -> torch.Tensor:
         return preset_mask(preset, seed)
     strokes = images.drawing(painted)
     if strokes is None:
-        raise gr.Error("Nothing painted yet: pick the brush above the image and paint what to hide.",
-                       print_exception=False)
+        checks.fail("Nothing painted yet: pick the brush above the image and paint what to hide.")
     return images.mask28(strokes)[0, 0]
 
 
@@ -95,10 +93,11 @@ def paint_mode(preset: str, image):
 
 def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, temperature=1.0):
     """Stream (figure, status) while ``name`` fills the hidden pixels of ``image`` n times."""
-    seed, temperature, n = check_inputs(seed, temperature, n, MAX_COMPLETIONS)
+    seed, temperature = checks.seed(seed), checks.temperature(temperature)
+    n = checks.whole(n, "Completions", 1, MAX_COMPLETIONS)
     image = picker.as_image(image)
     hidden = hidden_mask(preset, painted, seed)
-    model = models.get(name)
+    model = shipped.get(name)
     known = prepare(image, model.n_values)
     note = explain_conditioning(name, model, hidden)
     drawn = torch.zeros_like(hidden)
@@ -125,7 +124,7 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
 
 def build():
     layout.explain(EXPLAIN)
-    choices = [(models.label(c), c) for c in models.shipped("image")]
+    choices = [(shipped.label(c), c) for c in shipped.names("image")]
     if not choices:
         gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train made`.")
         return

@@ -15,7 +15,7 @@ from gen_core.data import DATASETS
 from gen_core.models.gan import slerp
 from gen_core.tasks.gan import read_timeline
 
-from . import images, layout, models
+from . import images, layout, shipped
 
 EXPLAIN = r"""
 ### GANs: a generator against a discriminator
@@ -86,7 +86,7 @@ def generate(name: str, seed=0, n=16, truncation=1.0, class_name=EVERY_CLASS):
     seed = check_int(seed, "Seed", 0, MAX_SEED)
     n = check_int(n, "Number of samples", 1, MAX_SAMPLES)
     psi = check_truncation(truncation)
-    model = models.get(name)
+    model = shipped.get(name)
     y = labels_for(model, class_name, n)
     t0 = time.perf_counter()
     x = model.sample(n, labels=y, truncation=psi, generator=torch.Generator().manual_seed(seed))
@@ -105,7 +105,7 @@ def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
     seed = check_int(seed, "Seed", 0, MAX_SEED)
     per_class = check_int(per_class, "Samples per class", 1, MAX_PER_CLASS)
     psi = check_truncation(truncation)
-    model = models.get(name)
+    model = shipped.get(name)
     if not model.conditional:
         fail("A row per class needs the conditional GAN (cgan): this GAN takes no class.")
     z = model.noise(per_class, torch.Generator().manual_seed(seed), psi).repeat(model.n_classes, 1)
@@ -129,7 +129,7 @@ def walk(name: str, seed_a=0, seed_b=1, steps=8, truncation=1.0, class_name=EVER
     seed_b = check_int(seed_b, "Seed B", 0, MAX_SEED)
     steps = check_int(steps, "Steps", 2, MAX_WALK)
     psi = check_truncation(truncation)
-    model = models.get(name)
+    model = shipped.get(name)
     if model.conditional and (class_name or EVERY_CLASS) == EVERY_CLASS:
         class_name = class_names(model)[0]
     y = labels_for(model, class_name, steps)
@@ -154,14 +154,14 @@ def _timeline(name: str) -> dict[str, torch.Tensor] | None:
 
 def timeline(name: str, epoch=1):
     """(the fixed-noise samples after ``epoch``, the loss curves with that epoch marked)."""
-    models.get(name)  # a clear message when the checkpoint is missing
+    shipped.get(name)  # a clear message when the checkpoint is missing
     t = _timeline(name)
     if t is None:
         fail(f"{name} has no training timeline file ({name}.timeline.safetensors); retrain it with {TRAIN_HINT}.")
     epochs = t["epoch"].tolist()
     epoch = check_int(epoch, "Epoch", epochs[0], epochs[-1])
     frame = t["frames"][epochs.index(epoch)]
-    n_classes = models.get(name).n_classes
+    n_classes = shipped.get(name).n_classes
     picture = images.image_grid(frame[:, None].float() / 255, 2, nrow=n_classes or None)
     return picture, loss_plot(t, epoch)
 
@@ -192,7 +192,7 @@ def label(name: str) -> str:
 
 
 def class_choices(name: str) -> list[str]:
-    model = models.get(name)
+    model = shipped.get(name)
     return [EVERY_CLASS, *class_names(model)] if model.conditional else [EVERY_CLASS]
 
 
@@ -215,7 +215,7 @@ def on_model(name: str):
 
 def build():
     layout.explain(EXPLAIN)
-    names = models.shipped("gan")
+    names = shipped.names("gan")
     if not names:
         gr.Markdown(f"No GAN is shipped yet: train one with {TRAIN_HINT}.")
         return

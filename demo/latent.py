@@ -16,7 +16,7 @@ from gen_core.data.gallery import CLASSES, gallery
 from gen_core.models.vae import VAE
 from gen_core.tasks.latent import read_latents
 
-from . import layout, models, picker
+from . import layout, shipped, picker
 
 EXPLAIN = r"""
 ### Latent variables: the autoencoder and the VAE
@@ -38,9 +38,9 @@ def fail(message: str):
 
 def get(name: str):
     """A shipped latent-variable model (VAE, conditional VAE or autoencoder), or a gr.Error."""
-    model = models.get(name)
+    model = shipped.get(name)
     if not hasattr(model, "z_dim"):
-        fail(f"{name} is not a latent-variable model; choose one of {', '.join(models.shipped('latent'))}.")
+        fail(f"{name} is not a latent-variable model; choose one of {', '.join(shipped.names('latent'))}.")
     return model
 
 
@@ -244,7 +244,7 @@ def interpolation(name: str, class_name, first=0, second=1, steps=10):
 
 def shipped_as(model_name: str) -> str | None:
     """The first shipped checkpoint of registry model ``model_name`` (e.g. 'vae'), or None."""
-    for name in models.shipped("latent"):
+    for name in shipped.names("latent"):
         if checkpoints.read_meta(name)["model"] == model_name:
             return name
     return None
@@ -285,7 +285,7 @@ def label(name: str) -> str:
 
 def build():
     layout.explain(EXPLAIN)
-    names = models.shipped("latent")
+    names = shipped.names("latent")
     if not names:
         gr.Markdown(f"No VAE or autoencoder is shipped yet: train them with {TRAIN_HINT}.")
         return

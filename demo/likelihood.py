@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from gen_core.data import prepare
 
-from . import images, layout, models, picker
+from . import checks, images, layout, picker, shipped
 
 EXPLAIN = r"""
 ### Likelihood and anomaly detection
@@ -76,14 +76,13 @@ def plot(results: list[tuple[str, list[float] | None, float]]) -> Figure:
 def score(image):
     """(table rows, heatmaps with captions, distribution plot) of ``image`` under every shipped image model."""
     image = picker.as_image(image)
-    names = models.shipped("image")
+    names = shipped.names("image")
     if not names:
-        raise gr.Error("No autoregressive image model is shipped: train one with `python -m gen_core.train nade`.",
-                       print_exception=False)
+        checks.fail("No autoregressive image model is shipped: train one with `python -m gen_core.train nade`.")
     rows, maps, results = [], [], []
     for name in names:
         try:
-            model = models.get(name)
+            model = shipped.get(name)
         except gr.Error as e:  # one broken checkpoint must not hide the others
             rows.append([name, None, None, "—", f"not available: {e.message}"])
             continue
@@ -105,13 +104,13 @@ def out_of_distribution(kind: str, image):
         x = torch.roll(x, (9, 9), (2, 3))
         x[..., :9, :], x[..., :, :9] = 0, 0
     else:
-        raise gr.Error(f"Unknown example {kind!r}.", print_exception=False)
+        checks.fail(f"Unknown example {kind!r}.")
     return picker.show(x)
 
 
 def build():
     layout.explain(EXPLAIN)
-    if not models.shipped("image"):
+    if not shipped.names("image"):
         gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train nade`.")
         return
     image, preview = picker.build("likelihood")

@@ -11,7 +11,7 @@ import torch
 
 from gen_core.data.gallery import CLASSES, gallery
 
-from . import images
+from . import checks, images
 
 
 def gallery_items() -> list[tuple[np.ndarray, str]]:
@@ -33,11 +33,10 @@ def show(image28: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
 def as_image(image) -> torch.Tensor:
     """The current image (state) as uint8 [1, 1, 28, 28], or a gr.Error."""
     if image is None:
-        raise gr.Error("Choose an image first: click one in the gallery, upload one or draw one.",
-                       print_exception=False)
+        checks.fail("Choose an image first: click one in the gallery, upload one or draw one.")
     a = np.asarray(image)
     if a.shape != (28, 28):
-        raise gr.Error(f"Expected a 28x28 image, got an array of shape {a.shape}.", print_exception=False)
+        checks.fail(f"Expected a 28x28 image, got an array of shape {a.shape}.")
     return torch.from_numpy(np.clip(a, 0, 255).astype(np.uint8))[None, None]
 
 
@@ -49,13 +48,13 @@ def from_upload(path):
     try:
         return show(images.to_gray28(path))
     except images.BadImage as e:
-        raise gr.Error(str(e), print_exception=False) from e
+        checks.fail(str(e))
 
 
 def from_drawing(value):
     strokes = images.drawing(value)
     if strokes is None:
-        raise gr.Error("The drawing is blank: pick the brush and draw something first.", print_exception=False)
+        checks.fail("The drawing is blank: pick the brush and draw something first.")
     return show(images.to_gray28(np.where(strokes, 0, 255).astype(np.uint8)))  # black ink on white
 
 

@@ -7,7 +7,7 @@ import gradio as gr
 import numpy as np
 import torch
 
-from . import images, layout, models
+from . import checks, images, layout, shipped
 from gen_core.sampling import iter_sample
 
 EXPLAIN = r"""
@@ -22,24 +22,10 @@ MAX_IMAGES = 16
 FRAMES_PER_IMAGE = 28  # stream once per row: smooth in a browser without flooding it
 
 
-def check_inputs(seed, temperature, n, max_n: int = MAX_IMAGES) -> tuple[int, float, int]:
-    try:
-        seed, temperature, n = int(seed), float(temperature), int(n)
-    except (TypeError, ValueError):
-        raise gr.Error("Seed, temperature and number of images must be numbers.", print_exception=False)
-    if not 0 <= seed < 2**31:
-        raise gr.Error("Seed must be between 0 and 2,147,483,647.", print_exception=False)
-    if not 0 <= temperature <= 5:
-        raise gr.Error("Temperature must be between 0 (greedy) and 5.", print_exception=False)
-    if not 1 <= n <= max_n:
-        raise gr.Error(f"Number of images must be between 1 and {max_n}.", print_exception=False)
-    return seed, temperature, n
-
-
 def generate(name: str, seed=0, temperature=1.0, n=4):
     """Stream (images, probability maps, status) while ``name`` samples n images."""
-    seed, temperature, n = check_inputs(seed, temperature, n)
-    model = models.get(name)
+    seed, temperature, n = checks.seed(seed), checks.temperature(temperature), checks.whole(n, "Images", 1, MAX_IMAGES)
+    model = shipped.get(name)
     generator = torch.Generator().manual_seed(seed)
     every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
     t0 = time.perf_counter()
@@ -66,13 +52,14 @@ def race(names, seed=0, temperature=1.0, n=2):
     Each model has its own generator seeded alike, and the status reports the compute time each
     has spent so far, so the fast steppers visibly win.
     """
-    seed, temperature, n = check_inputs(seed, temperature, n, MAX_RACE_IMAGES)
+    seed, temperature = checks.seed(seed), checks.temperature(temperature)
+    n = checks.whole(n, "Images per model", 1, MAX_RACE_IMAGES)
     names = list(names or [])
     if not 1 <= len(names) <= MAX_RACERS:
-        raise gr.Error(f"Choose between 1 and {MAX_RACERS} models to race.", print_exception=False)
-    racers = [models.get(name) for name in names]
+        checks.fail(f"Choose between 1 and {MAX_RACERS} models to race.")
+    racers = [shipped.get(name) for name in names]
     if len({m.num_pixels for m in racers}) > 1:
-        raise gr.Error("These models draw images of different sizes; race models of one size.", print_exception=False)
+        checks.fail("These models draw images of different sizes; race models of one size.")
     streams = [iter_sample(m, n, temperature=temperature, generator=torch.Generator().manual_seed(seed))
                for m in racers]
     spent = [0.0] * len(racers)
@@ -92,7 +79,7 @@ def race(names, seed=0, temperature=1.0, n=2):
 
 def build():
     layout.explain(EXPLAIN)
-    choices = [(models.label(c), c) for c in models.shipped("image")]
+    choices = [(shipped.label(c), c) for c in shipped.names("image")]
     if not choices:
         gr.Markdown("No model is shipped yet: train one with `python -m gen_core.train nade`.")
         return

@@ -14,7 +14,7 @@ from gen_core import checkpoints
 from gen_core.data.text import NameSet
 from gen_core.models.charlm import iter_sample
 
-from . import layout, models
+from . import layout, shipped
 
 EXPLAIN = r"""
 ### Text, one character at a time
@@ -45,7 +45,7 @@ def checkpoint(corpus: str, model: str) -> str:
     if corpus not in CORPORA or model not in MODELS:
         fail(f"Choose a corpus ({', '.join(CORPORA)}) and a model ({', '.join(MODELS)}).")
     name = f"{model}-{corpus}"
-    if name not in models.shipped("text"):
+    if name not in shipped.names("text"):
         fail(f"{name} is not shipped yet: train it with `python -m gen_core.train {model} --dataset {corpus}`.")
     return name
 
@@ -68,7 +68,7 @@ def metric(name: str) -> float:
 
 @functools.cache
 def training_names(name: str) -> NameSet | None:
-    meta = models.get(name).meta
+    meta = shipped.get(name).meta
     return NameSet(meta["train_name_hashes"]) if "train_name_hashes" in meta else None
 
 
@@ -121,7 +121,7 @@ def generate(corpus="shakespeare", model_name="char_lstm", prime="", length=400,
     temperature = check_number(temperature, "Temperature", 0, 5, whole=False)
     top_k = check_number(top_k, "Top-k", 0, MAX_TOP_K)
     seed = check_number(seed, "Seed", 0, MAX_SEED)
-    model = models.get(name)
+    model = shipped.get(name)
     ids, notes = prime_notes(model, prime)
     V = model.n_tokens - 1  # characters that can be drawn (<start> never is)
     if temperature == 0:
@@ -190,12 +190,12 @@ def score(corpus="shakespeare", text=""):
     if len(text) > MAX_SCORE:
         notes.append(f"Only the first {MAX_SCORE:,} of {len(text):,} characters were scored.")
         text = text[:MAX_SCORE]
-    names = [m for m in MODELS if f"{m}-{corpus}" in models.shipped("text")]
+    names = [m for m in MODELS if f"{m}-{corpus}" in shipped.names("text")]
     if not names:
         fail(f"No {corpus} model is shipped yet: train one with `python -m gen_core.train char_lstm --dataset {corpus}`.")
     rows, dropped = [], ""
     for m in names:
-        coloured, nats, lost = surprisal_html(models.get(f"{m}-{corpus}"), text)
+        coloured, nats, lost = surprisal_html(shipped.get(f"{m}-{corpus}"), text)
         dropped += "".join(c for c in lost if c not in dropped)
         rows.append(f"<p><b>{MODELS[m]}</b> · {nats:.3f} nats/char</p>"
                     f'<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.6">{coloured}</div>')
@@ -208,13 +208,13 @@ def score(corpus="shakespeare", text=""):
 
 def build():
     layout.explain(EXPLAIN)
-    shipped = models.shipped("text")
-    if not shipped:
+    available = shipped.names("text")
+    if not available:
         gr.Markdown("No character model is shipped yet: train one with "
                     "`python -m gen_core.train char_lstm --dataset shakespeare` (or `--dataset names`).")
         return
-    corpus0 = next(c for c in CORPORA if any(n.endswith(f"-{c}") for n in shipped))
-    model0 = min((m for m in MODELS if f"{m}-{corpus0}" in shipped), key=lambda m: metric(f"{m}-{corpus0}"))
+    corpus0 = next(c for c in CORPORA if any(n.endswith(f"-{c}") for n in available))
+    model0 = min((m for m in MODELS if f"{m}-{corpus0}" in available), key=lambda m: metric(f"{m}-{corpus0}"))
     with gr.Row():
         corpus = gr.Radio([(v, k) for k, v in CORPORA.items()], value=corpus0, label="corpus")
         model = gr.Radio([(v, k) for k, v in MODELS.items()], value=model0, label="model")

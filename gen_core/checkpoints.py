@@ -111,6 +111,34 @@ def load(name_or_path, device: str | torch.device = "cpu") -> torch.nn.Module:
     return model.to(device).eval()
 
 
+COMPANIONS = ("timeline", "latents")  # NAME.<kind>.safetensors: what the app shows without the data
+
+
+def companion_path(name_or_path, kind: str) -> Path:
+    """Where a checkpoint's companion file of ``kind`` (a GAN's ``timeline``, a latent model's ``latents``) is."""
+    if kind not in COMPANIONS:
+        raise ValueError(f"unknown companion {kind!r}; known: {', '.join(COMPANIONS)}")
+    stem = paths(name_or_path)[0].with_suffix("")
+    return stem.with_name(f"{stem.name}.{kind}.safetensors")
+
+
+def save_companion(name_or_path, kind: str, tensors: dict[str, torch.Tensor]) -> Path:
+    path = companion_path(name_or_path, kind)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(path))
+    return path
+
+
+def read_companion(name_or_path, kind: str) -> dict[str, torch.Tensor]:
+    """The tensors of a checkpoint's companion file, or ``CheckpointError`` saying what is wrong."""
+    path = companion_path(name_or_path, kind)
+    if not path.is_file():
+        raise CheckpointError(f"no {kind} file {path.name}; retrain the model to make one")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{path.name} is corrupt or not a safetensors file ({e}); retrain or restore it") from e
+
+
 def available(directory: str | os.PathLike | None = None) -> list[str]:
     """Names of the checkpoints in ``directory`` (weights and sidecar both present), sorted."""
     folder = Path(directory) if directory else CHECKPOINT_DIR

@@ -15,7 +15,7 @@ os.environ.setdefault("GENLAB_DATA", str(SHARED_DATA))
 
 def tiny_checkpoint(directory, name, model_name, config, monkeypatch):
     """Save a small untrained model as checkpoint ``name`` in ``directory`` and make the app use that folder."""
-    from demo import models
+    from demo import shipped
     from gen_core import checkpoints
     from gen_core.models import build
 
@@ -23,18 +23,18 @@ def tiny_checkpoint(directory, name, model_name, config, monkeypatch):
     checkpoints.save(build(model_name, config), directory / name,
                      {"model": model_name, "config": config, "dataset": "fashion-mnist", "metrics": {}})
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", directory)
-    models._load.cache_clear()
-    models.shipped.cache_clear()
+    shipped._load.cache_clear()
+    shipped.names.cache_clear()
     return name
 
 
 @pytest.fixture
 def tiny_nade(tmp_path, monkeypatch):
-    from demo import models
+    from demo import shipped
 
     yield tiny_checkpoint(tmp_path, "nade-test", "nade", {"hidden": 8}, monkeypatch)
-    models._load.cache_clear()
-    models.shipped.cache_clear()
+    shipped._load.cache_clear()
+    shipped.names.cache_clear()
 
 
 @pytest.fixture(scope="session")

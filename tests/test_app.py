@@ -5,7 +5,7 @@ import torch
 
 import app  # noqa: F401  (builds the whole Blocks app, as `python app.py` does)
 from conftest import tiny_checkpoint
-from demo import models, pixels
+from demo import shipped, pixels
 from gen_core import checkpoints
 
 
@@ -55,6 +55,6 @@ def test_menus_list_the_best_measured_model_first(tiny_nade, tmp_path, monkeypat
     tiny_checkpoint(tmp_path, "made-test", "made", {"hidden": [8], "eval_orders": 1}, monkeypatch)
     checkpoints.update_meta(tmp_path / "fvsbn-test", {"metrics": {"test_nll_nats": 110.3}})
     checkpoints.update_meta(tmp_path / "made-test", {"metrics": {"test_nll_nats": 99.5}})
-    models.shipped.cache_clear()
-    assert models.shipped("image") == ("made-test", "fvsbn-test", "nade-test")  # nade-test has no metric
-    assert models.label("made-test") == "made-test · test NLL 99.5 nats" and models.label("nade-test") == "nade-test"
+    shipped.names.cache_clear()
+    assert shipped.names("image") == ("made-test", "fvsbn-test", "nade-test")  # nade-test has no metric
+    assert shipped.label("made-test") == "made-test · test NLL 99.5 nats" and shipped.label("nade-test") == "nade-test"

@@ -5,9 +5,9 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from demo import models
+from demo import shipped
 
-IMAGE_MODEL = models.shipped("image")[0]
+IMAGE_MODEL = shipped.names("image")[0]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_an_uploaded_image_is_scored_by_every_model(client, tmp_path):
     Image.fromarray(a).save(tmp_path / "bar.png")
     preview = client.predict(handle_file(str(tmp_path / "bar.png")), api_name="/likelihood_upload")
     table, maps, plot = client.predict(api_name="/score")
-    assert preview["path"] and [row[0] for row in table["data"]] == list(models.shipped("image"))
+    assert preview["path"] and [row[0] for row in table["data"]] == list(shipped.names("image"))
     assert len(maps) == len(table["data"]) and plot
 
 

@@ -11,7 +11,7 @@ from safetensors.torch import save_file
 
 from conftest import tiny_checkpoint
 from demo import gan as tab
-from demo import models
+from demo import shipped
 from gen_core import checkpoints, metrics, train
 from gen_core.models import build
 from gen_core.models.classifier import Classifier
@@ -169,8 +169,8 @@ def ship_tiny_gans(directory, monkeypatch):
 def tiny_gans(tmp_path, monkeypatch):
     ship_tiny_gans(tmp_path, monkeypatch)
     yield
-    models._load.cache_clear()
-    models.shipped.cache_clear()
+    shipped._load.cache_clear()
+    shipped.names.cache_clear()
     tab._timeline.cache_clear()
 
 
@@ -226,6 +226,6 @@ def test_the_endpoints_over_the_api(tmp_path, monkeypatch):
             client.predict("cgan-test", -1, 5, 1.0, "Coat", api_name="/gan_generate")
     finally:
         app.close()
-        models._load.cache_clear()
-        models.shipped.cache_clear()
+        shipped._load.cache_clear()
+        shipped.names.cache_clear()
         tab._timeline.cache_clear()

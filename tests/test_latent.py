@@ -10,7 +10,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from demo import latent as tab
-from demo import models
+from demo import shipped
 from gen_core import checkpoints, latent_space, train
 from gen_core.data import binarize
 from gen_core.data.gallery import gallery
@@ -163,10 +163,10 @@ def test_training_measures_both_bounds_and_ships_the_codes(shipped):
 @pytest.fixture
 def app_models(shipped, monkeypatch):
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", shipped[0])
-    for cached in (models._load, models.shipped, tab.plane_for):
+    for cached in (shipped._load, shipped.names, tab.plane_for):
         cached.cache_clear()
     yield
-    for cached in (models._load, models.shipped, tab.plane_for):
+    for cached in (shipped._load, shipped.names, tab.plane_for):
         cached.cache_clear()
 
 
@@ -177,7 +177,7 @@ def first_image():
 def test_encoding_sets_the_sliders_to_the_posterior_mean(app_models):
     out = tab.encode("vae_2d-fashion-mnist", None, first_image())
     sliders, (picture, manifold, scatter, caption, text, note, chart) = out[:tab.MAX_DIMS], out[tab.MAX_DIMS:]
-    model = models.get("vae_2d-fashion-mnist")
+    model = shipped.get("vae_2d-fashion-mnist")
     x = binarize(gallery()[0][3:4])
     mu = model.encode(x)[0].detach()
     assert [s.value for s in sliders[:2]] == [round(float(v), 2) for v in mu]
@@ -229,7 +229,7 @@ def test_a_typed_code_moves_the_sliders(app_models):
 
 
 def test_the_latent_endpoints_through_gradio_client(app_url):
-    names = models.shipped("latent")
+    names = shipped.names("latent")
     if not names:
         pytest.skip("no latent-variable checkpoint is shipped")
     client = Client(app_url, verbose=False, download_files=False)

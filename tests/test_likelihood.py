@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from conftest import tiny_checkpoint
-from demo import likelihood, models
+from demo import likelihood, shipped
 from gen_core import checkpoints
 from gen_core.data import prepare
 from gen_core.data.gallery import gallery
@@ -30,7 +30,7 @@ def test_percentile_reads_the_recorded_distribution():
 def test_every_model_scores_and_the_surprise_map_sums_to_the_nll(two_models):
     rows, maps, fig = likelihood.score(IMAGE)
     assert [r[0] for r in rows] == ["fvsbn-test", "nade-test"] and len(maps) == 2
-    model = models.get("nade-test")
+    model = shipped.get("nade-test")
     x = torch.from_numpy(IMAGE)[None, None]
     nll = -model.log_prob(prepare(x, 2)).item()
     assert likelihood.surprise(model, x).sum().item() == pytest.approx(nll, rel=1e-5)
@@ -41,7 +41,7 @@ def test_every_model_scores_and_the_surprise_map_sums_to_the_nll(two_models):
 def test_an_image_far_above_the_test_distribution_is_flagged(two_models):
     checkpoints.update_meta(two_models / "nade-test", {"test_nll_percentiles": list(range(101))})
     checkpoints.update_meta(two_models / "fvsbn-test", {"test_nll_percentiles": list(range(10_000, 10_101))})
-    models._load.cache_clear()
+    shipped._load.cache_clear()
     rows, _, _ = likelihood.score(IMAGE)  # untrained models: about 784 ln 2 = 543 nats
     verdicts = {r[0]: (r[3], r[4]) for r in rows}
     assert verdicts["nade-test"] == ("100.0", "unusual: flagged")
@@ -50,7 +50,7 @@ def test_an_image_far_above_the_test_distribution_is_flagged(two_models):
 
 def test_a_corrupt_checkpoint_leaves_the_others_working(two_models):
     (two_models / "fvsbn-test.safetensors").write_bytes(b"garbage")
-    models._load.cache_clear()
+    shipped._load.cache_clear()
     rows, maps, _ = likelihood.score(IMAGE)
     assert "not available" in rows[0][4] and "corrupt" in rows[0][4]
     assert rows[1][0] == "nade-test" and len(maps) == 1

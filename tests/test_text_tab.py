@@ -5,7 +5,7 @@ import torch
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from demo import models, text
+from demo import shipped, text
 from gen_core import checkpoints
 from gen_core.data.text import pack_name_hashes
 from gen_core.models import build
@@ -28,10 +28,10 @@ def tiny_text(tmp_path, monkeypatch):
                 meta["train_name_hashes"] = pack_name_hashes(SEEN)
             checkpoints.save(build(model_name, config), tmp_path / f"{model_name}-{corpus}", meta)
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
-    for cached in (models._load, models.shipped, text.training_names):
+    for cached in (shipped._load, shipped.names, text.training_names):
         cached.cache_clear()
     yield tmp_path
-    for cached in (models._load, models.shipped, text.training_names):
+    for cached in (shipped._load, shipped.names, text.training_names):
         cached.cache_clear()
 
 
@@ -93,7 +93,7 @@ def test_bad_numbers_and_choices_are_messages(tiny_text, args, message):
 
 def test_a_missing_checkpoint_names_the_training_command(tiny_text):
     (tiny_text / "char_lstm-names.json").unlink()
-    models.shipped.cache_clear()
+    shipped.names.cache_clear()
     with pytest.raises(gr.Error, match="python -m gen_core.train char_lstm --dataset names"):
         next(text.generate("names", "char_lstm", "", 50, 1.0, 0, 0))
 
@@ -112,7 +112,7 @@ def test_the_tab_is_wired_into_the_app():
     import app
 
     names = {f.api_name for f in app.demo.fns.values() if f.api_visibility == "public"}
-    assert not models.shipped("text") or {"text_generate", "text_score"} <= names
+    assert not shipped.names("text") or {"text_generate", "text_score"} <= names
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def client(app_url):
 
 
 def test_text_endpoint_streams_through_gradio_client(client):
-    shipped = models.shipped("text")
+    shipped = shipped.names("text")
     if not shipped:
         pytest.skip("no character model shipped: the tab only explains how to train one")
     model_name, corpus = shipped[0].rsplit("-", 1)

@@ -1,0 +1,46 @@
+"""Checking what a visitor sends, in one place: every bad value becomes a clear message, never a traceback."""
+from __future__ import annotations
+
+import math
+from typing import NoReturn
+
+import gradio as gr
+
+MAX_SEED = 2**31 - 1
+
+
+def fail(message: str) -> NoReturn:
+    """Stop the event and show ``message`` to the visitor (nothing is logged: it is their input)."""
+    raise gr.Error(message, print_exception=False)
+
+
+def number(value, what: str, low: float, high: float, whole: bool = False) -> float:
+    """``value`` as a finite number in [low, high] (a whole one when ``whole``), or a message saying what is allowed."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        x = math.nan
+    if not (math.isfinite(x) and low <= x <= high and (not whole or x == int(x))):
+        kind = "a whole number" if whole else "a number"
+        fail(f"{what} must be {kind} between {low:,g} and {high:,g} (got {value!r}).")
+    return x
+
+
+def whole(value, what: str, low: int, high: int) -> int:
+    return int(number(value, what, low, high, whole=True))
+
+
+def seed(value) -> int:
+    return whole(value, "Seed", 0, MAX_SEED)
+
+
+def temperature(value) -> float:
+    return number(value, "Temperature (0 = greedy)", 0, 5)
+
+
+def choice(value, what: str, options) -> str:
+    """``value`` if it is one of ``options``, else a message listing them."""
+    options = list(options)
+    if value not in options:
+        fail(f"Unknown {what} {value!r}; choose one of: {', '.join(map(str, options))}.")
+    return value
