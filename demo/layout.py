@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from . import shipped
+
 # $...$ inline and $$...$$ display equations (gr.Markdown renders only $$ by default)
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -10,3 +12,13 @@ LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": 
 def explain(markdown: str) -> gr.Markdown:
     """The explanation a tab opens with, equations rendered."""
     return gr.Markdown(markdown, latex_delimiters=LATEX)
+
+
+def opening(markdown: str, task: str, missing: str) -> tuple[str, ...]:
+    """A tab's explanation, then its task's shipped checkpoints (best first); when there are none, a line
+    saying how to train one (``missing``) and an empty tuple: the tab has nothing else to show."""
+    explain(markdown)
+    names = shipped.names(task)
+    if not names:
+        gr.Markdown(missing)
+    return names

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
+from pathlib import Path
 
 import torch
 
@@ -179,6 +185,71 @@ def table(rows, n=16) -> str:
     return "\n".join(lines)
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def serve_app(timeout: float = 120.0) -> tuple[subprocess.Popen, str, float]:
+    """``python app.py`` in a child process on a free loopback port: (process, url, seconds to the first HTTP 200)."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(APP)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    while time.perf_counter() - t0 < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return proc, url, time.perf_counter() - t0
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"app.py did not answer within {timeout:.0f} s")
+
+
+def ui_latency(n: int = 16, seed: int = 0) -> list[dict]:
+    """Per shipped image model: Generate pressed through gradio_client on the served app (the queue and
+    streaming path a browser uses); seconds to the first streamed frame and to the finished grid of n images."""
+    from gradio_client import Client  # lazily: the core never needs the UI's client otherwise
+
+    proc, url, startup = serve_app()
+    try:
+        client = Client(url, verbose=False, download_files=False)
+        rows = []
+        for name in (c["name"] for c in shipped_checkpoints("image")):
+            t0 = time.perf_counter()
+            job = client.submit(name, seed, 1.0, n, api_name="/generate")
+            first = None
+            for _ in job:
+                first = first or time.perf_counter() - t0
+            job.result()
+            rows.append({"model": name, "images": n, "first_frame_s": first, "finished_s": time.perf_counter() - t0,
+                         "startup_s": startup})
+    finally:
+        proc.kill()
+    return rows
+
+
+def shipped_checkpoints(task: str) -> list[dict]:
+    """The shipped checkpoints of a registry task, as {name, model}."""
+    rows = []
+    for name in checkpoints.available():
+        try:
+            model = checkpoints.read_meta(name)["model"]
+        except checkpoints.CheckpointError:
+            continue
+        if REGISTRY[model].task == task:
+            rows.append({"name": name, "model": model})
+    return rows
+
+
 BENCHED = ("image", "gan", "text", "latent")
 
 
@@ -190,6 +261,7 @@ def main(argv=None):
     ap.add_argument("--naive-steps", type=int, default=30)
     ap.add_argument("--json", default=None, metavar="PATH")
     ap.add_argument("--train", action="store_true", help="time training steps of the image models instead")
+    ap.add_argument("--ui", action="store_true", help="instead, serve app.py and time Generate end to end (and start-up)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     unknown = [m for m in args.models if m not in REGISTRY or REGISTRY[m].task not in BENCHED]
@@ -203,6 +275,8 @@ def main(argv=None):
 
     if args.train:
         return train_table(chosen("image"), args)
+    if args.ui:
+        return ui_table(args)
     images = chosen("image")
     rows = bench(images, naive_steps=args.naive_steps) if images != [] else []
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
@@ -244,6 +318,16 @@ def train_table(names, args) -> list[dict]:
     for r in rows:
         print(f"{r['model']:20} {r['batch_size']:>5} {r['s_per_step_float32']:>8.3f} {r['s_per_step_bf16']:>8.3f} "
               f"{r['s_per_step_float32'] / r['s_per_step_bf16']:>8.2f}x")
+    write_json(rows, args.json)
+    return rows
+
+
+def ui_table(args, n: int = 16) -> list[dict]:
+    rows = ui_latency(n)
+    print(f"app.py answered its first request after {rows[0]['startup_s']:.1f} s" if rows else "no image model shipped")
+    print(f"{'checkpoint':34} {'first frame (s)':>16} {f'{n} images (s)':>14}")
+    for r in rows:
+        print(f"{r['model']:34} {r['first_frame_s']:>16.2f} {r['finished_s']:>14.2f}")
     write_json(rows, args.json)
     return rows
 

@@ -210,7 +210,7 @@ def test_bad_input_is_a_clear_message(tiny_gans, call, message):
 def test_the_endpoints_over_the_api(tmp_path, monkeypatch):
     ship_tiny_gans(tmp_path, monkeypatch)
     from demo import build_app
-    from demo.bench import free_port
+    from gen_core.bench import free_port
 
     app = build_app()
     _, url, _ = app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
