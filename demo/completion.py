@@ -58,7 +58,7 @@ def explain_conditioning(name: str, model, hidden: torch.Tensor) -> str:
     if hidden.all():
         return "Everything is hidden: these are unconditional samples."
     if k_later == 0:
-        how = ("samples the known pixels first" if model.meta["model"] == "made"
+        how = ("samples the known pixels first" if model.order_agnostic
                else "meets every known pixel before the first hidden one")
         return f"**{name}** {how}, so every hidden pixel is conditioned on all {k_all} known pixels."
     return (f"**{name}** samples in a fixed order: the {k_all} known pixels before the first hidden one condition "
@@ -110,9 +110,8 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
     generator = torch.Generator().manual_seed(seed)
     t0, steps = time.perf_counter(), 0
     x = None
-    for i, x, _ in iter_sample(model, n, known=known[0], known_mask=~hidden[None], temperature=temperature,
-                               generator=generator):
-        pos = int(model.order[i])  # the order sampled in (MADE: known pixels first)
+    for _, pos, x, _ in iter_sample(model, n, known=known[0], known_mask=~hidden[None], temperature=temperature,
+                                    generator=generator):  # in the order sampled in (MADE: known pixels first)
         if flat_hidden[pos]:
             flat_drawn[pos] = True
             steps += 1
@@ -128,7 +127,7 @@ def build():
     if not choices:
         gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train made`.")
         return
-    default = next((c for _, c in choices if c.startswith("made-")), choices[0][1])
+    default = next((c for _, c in choices if shipped.model_class(c).order_agnostic), choices[0][1])
     image, _ = picker.build("completion")
     with gr.Row():
         name = gr.Dropdown(choices, value=default, label="model")

@@ -43,6 +43,14 @@ def task_of(name: str) -> str | None:
         return None
 
 
+def model_class(name: str) -> type | None:
+    """The class of a checkpoint's model (its attributes say what it can do), None when the sidecar is unreadable."""
+    try:
+        return REGISTRY[checkpoints.read_meta(name)["model"]].cls
+    except checkpoints.CheckpointError:
+        return None
+
+
 @functools.cache
 def _load(name: str):
     return checkpoints.load(name)

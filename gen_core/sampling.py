@@ -21,9 +21,9 @@ class Stepper(abc.ABC):
 
     skippable = False
 
-    def __init__(self, model, x: torch.Tensor):
+    def __init__(self, model, x: torch.Tensor, order: torch.Tensor | None = None):
         self.model, self.x = model, x
-        self.positions = model.order.tolist()
+        self.positions = (model.order if order is None else order).tolist()
 
     @abc.abstractmethod
     def __call__(self, i: int) -> torch.Tensor:
@@ -99,12 +99,14 @@ def draw(logits: torch.Tensor, n_values: int, temperature: float, generator=None
 
 @torch.no_grad()
 def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: float = 1.0,
-                generator: torch.Generator | None = None):
-    """Yield (i, x, probs) after each of the D pixels: step, canvas [n,1,H,W], probability map [n,1,H,W].
+                generator: torch.Generator | None = None, stepper=None):
+    """Yield (i, pos, x, probs) after each of the D pixels: step, the pixel drawn, canvas [n,1,H,W] and
+    probability map [n,1,H,W].
 
     ``known``/``known_mask`` ([H,W], [1,H,W] or [n,1,H,W]) fix pixels for completion; those pixels keep
-    their values whatever the model says. The same tensors are updated in place and yielded each
-    time: copy them to keep a frame.
+    their values whatever the model says. ``stepper(model, x)`` makes the per-pixel step (default: the
+    model's own; ``RecomputeStepper`` for the naive one). The same tensors are updated in place and
+    yielded each time: copy them to keep a frame.
     """
     if n < 1:
         raise ValueError("n must be at least 1")
@@ -121,15 +123,23 @@ def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: floa
     elif mask.any():
         raise ValueError("known_mask given without known values")
     x_flat, p_flat, m_flat = x.view(n, -1), probs.view(n, -1), mask.view(n, -1)
-    with model.sampling_order(mask if known_mask is not None else None):
-        stepper = model.stepper(x)
-        for i, pos in enumerate(stepper.positions):
-            is_known = m_flat[:, pos]
-            if not (stepper.skippable and bool(is_known.all())):
-                value, p = draw(stepper(i), model.n_values, temperature, generator)
-                x_flat[:, pos] = torch.where(is_known, x_flat[:, pos], value)
-                p_flat[:, pos] = torch.where(is_known, p_flat[:, pos], p)
-            yield i, x, probs
+    model = model.conditioned_on(mask if known_mask is not None else None)
+    step = stepper(model, x) if stepper else model.stepper(x)
+    for i, pos in enumerate(step.positions):
+        is_known = m_flat[:, pos]
+        if not (step.skippable and bool(is_known.all())):
+            value, p = draw(step(i), model.n_values, temperature, generator)
+            x_flat[:, pos] = torch.where(is_known, x_flat[:, pos], value)
+            p_flat[:, pos] = torch.where(is_known, p_flat[:, pos], p)
+        yield i, pos, x, probs
+
+
+def sample(model, n: int, **options) -> torch.Tensor:
+    """The finished canvas of ``iter_sample`` (same options)."""
+    x = None
+    for _, _, x, _ in iter_sample(model, n, **options):
+        pass
+    return x
 
 
 def conditioning(model, known_mask: torch.Tensor) -> tuple[int, int]:
@@ -141,8 +151,8 @@ def conditioning(model, known_mask: torch.Tensor) -> tuple[int, int]:
     pixel cannot see them). An order-agnostic model puts every known pixel first: k_later = 0.
     """
     mask = torch.as_tensor(known_mask, dtype=torch.bool).reshape(1, 1, model.image_size, model.image_size)
-    with model.sampling_order(mask.to(model.order.device)):
-        known = mask.flatten()[model.order.cpu()]
+    order = model.conditioned_on(mask.to(model.order.device)).order
+    known = mask.flatten()[order.cpu()]
     unknown = (~known).nonzero()
     first = int(unknown[0]) if len(unknown) else len(known)
     return int(known[:first].sum()), int(known[first:].sum())

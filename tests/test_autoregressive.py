@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from gen_core.models import REGISTRY, build
-from gen_core.models.made import SCANS, scan
-from gen_core.sampling import RecomputeStepper
+from gen_core.models.made import SCANS, MADEInOrder, scan
+from gen_core.sampling import RecomputeStepper, iter_sample, sample
 
 # small configs: the same classes and code paths as the shipped models, sized for a fast test
 TINY = {
@@ -72,17 +72,16 @@ def test_output_i_ignores_inputs_from_i_on(name, overrides):
 
 def test_made_is_causal_under_any_ordering():
     model = tiny("made", 5)
-    model.set_order(torch.randperm(25, generator=torch.Generator().manual_seed(3)), 7)
-    check_causal(model)
+    check_causal(MADEInOrder(model, model.masks(torch.randperm(25, generator=torch.Generator().manual_seed(3)), 7)))
 
 
 def test_made_members_are_causal_in_their_own_orderings():
     model = tiny("made", 4, **MADE_ORDERINGS)
     orders = set()
     for k in range(4):
-        model.set_order(*model.eval_state(k))
-        check_causal(model)
-        orders.add(tuple(model.order.tolist()))
+        member = MADEInOrder(model, model.member(k))
+        check_causal(member)
+        orders.add(tuple(member.order.tolist()))
     columns = tuple(r * 4 + c for c in range(4) for r in range(4))
     assert orders == {tuple(range(16)), tuple(range(15, -1, -1)), columns, columns[::-1]}
 
@@ -157,8 +156,7 @@ def test_sampling_is_deterministic_and_keeps_known_pixels(name, overrides):
 def test_fast_stepper_samples_exactly_what_recomputation_samples(name):
     model = tiny(name, 5, std=0.3)
     fast = model.sample(3, generator=torch.Generator().manual_seed(0))
-    model.stepper = lambda x: RecomputeStepper(model, x)
-    slow = model.sample(3, generator=torch.Generator().manual_seed(0))
+    slow = sample(model, 3, generator=torch.Generator().manual_seed(0), stepper=RecomputeStepper)
     assert torch.equal(fast, slow)
 
 
@@ -168,21 +166,20 @@ def test_made_completion_conditions_on_every_known_pixel():
     mask = torch.zeros(1, 4, 4, dtype=torch.bool)
     mask[0, 3, 3] = True  # the last raster pixel is known: a raster-order model could not use it
     x = random_images(model, 1)
-    with model.sampling_order(mask[None]):
-        assert model.order[0].item() == 15
-        flipped = x.clone()
-        flipped[0, 0, 3, 3] = 1 - flipped[0, 0, 3, 3]
-        assert not torch.allclose(model.logits(x)[0, 0, 0, 0], model.logits(flipped)[0, 0, 0, 0])
-    assert model.order.tolist() == list(range(16))
+    view = model.conditioned_on(mask[None])
+    assert view.order[0].item() == 15
+    flipped = x.clone()
+    flipped[0, 0, 3, 3] = 1 - flipped[0, 0, 3, 3]
+    assert not torch.allclose(view.logits(x)[0, 0, 0, 0], view.logits(flipped)[0, 0, 0, 0])
+    assert model.order.tolist() == list(range(16))  # the model itself is untouched
 
 
-def test_on_step_streams_every_pixel():
+def test_the_loop_streams_every_pixel_in_order():
     model = tiny("nade", 4)
-    seen = []
-    model.sample(2, on_step=lambda i, x, p: seen.append((i, x.clone(), p.clone())))
-    assert [i for i, _, _ in seen] == list(range(16))
-    assert all(((p >= 0) & (p <= 1)).all() for _, _, p in seen)
-    assert seen[0][1].flatten(1)[:, 1:].eq(0).all()  # nothing beyond the first pixel drawn yet
+    seen = [(i, pos, x.clone(), p.clone()) for i, pos, x, p in iter_sample(model, 2)]
+    assert [i for i, *_ in seen] == list(range(16)) and [pos for _, pos, *_ in seen] == model.order.tolist()
+    assert all(((p >= 0) & (p <= 1)).all() for *_, p in seen)
+    assert seen[0][2].flatten(1)[:, 1:].eq(0).all()  # nothing beyond the first pixel drawn yet
 
 
 def test_fvsbn_has_d_times_d_plus_one_over_two_parameters():
@@ -224,13 +221,12 @@ def test_made_trains_over_its_scans_and_known_first_orderings():
 @pytest.mark.parametrize("fixed", [True, False])
 def test_made_fixed_masks_trains_the_evaluation_connectivities(fixed):
     model = build("made", {"hidden": [16], "eval_orders": 3, "random_order_p": 0.0, "fixed_masks": fixed})
-    eval_masks = []
-    for k in range(3):
-        model.set_order(*model.eval_state(k))
-        eval_masks.append(model.hidden_layers[0].mask.clone())
+    eval_masks = [model.member(k).hidden[0] for k in range(3)]
+    used = []
+    scored = model.masked_log_prob
+    model.masked_log_prob = lambda x, m: used.append(m.hidden[0]) or scored(x, m)
     x = (torch.rand(2, 1, 28, 28) < 0.5).float()
-    trained = []
     for _ in range(6):
         model.loss(x)
-        trained.append(any(torch.equal(model.hidden_layers[0].mask, m) for m in eval_masks))
-    assert all(trained) if fixed else not any(trained)
+    trained = [any(torch.equal(mask, m) for m in eval_masks) for mask in used]
+    assert len(trained) == 6 and (all(trained) if fixed else not any(trained))

@@ -2,14 +2,14 @@
 
     p(x) = prod_{i=1}^{D} p(x_{o_i} | x_{o_1}, ..., x_{o_{i-1}}),   D = H * W,
 
-where o = ``model.order`` is a permutation of the raster positions 0..D-1. A binary model outputs
+where o = ``model.order`` is a permutation of the raster positions 0..D-1, fixed for the model's
+life (an order-agnostic model completes in another ordering through ``conditioned_on``, a view). A binary model outputs
 one Bernoulli logit per pixel; a model over K > 2 levels (the 8-bit PixelCNN: K = 256) outputs K
 logits per pixel (a softmax). Inputs are float tensors [B, 1, H, W] holding 0/1 or 0..K-1.
 """
 from __future__ import annotations
 
 import abc
-import contextlib
 
 import torch
 import torch.nn as nn
@@ -18,8 +18,21 @@ import torch.nn.functional as F
 from .. import sampling
 
 
+def conditional_log_prob(logits: torch.Tensor, x: torch.Tensor, n_values: int) -> torch.Tensor:
+    """log p(x_i | x_<i) for every pixel [B, 1, H, W] (nats) from the logits of every conditional."""
+    if n_values == 2:
+        return -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    return torch.log_softmax(logits.float(), dim=1).gather(1, x.long())
+
+
 class ImageAR(nn.Module, abc.ABC):
-    """Autoregressive image model: ``logits`` (teacher forced), ``log_prob``, ``sample``, ``order``."""
+    """Autoregressive image model: ``logits`` (teacher forced), ``log_prob``, ``sample``, ``order``.
+
+    ``order_agnostic`` says whether the model can condition on any set of known pixels (MADE, trained
+    over many orderings) rather than only on those before each pixel in its one ``order``.
+    """
+
+    order_agnostic = False
 
     def __init__(self, image_size: int = 28, n_values: int = 2):
         super().__init__()
@@ -47,10 +60,7 @@ class ImageAR(nn.Module, abc.ABC):
 
     def pixel_log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x_i | x_<i) for every pixel: [B, 1, H, W] (nats)."""
-        logits = self.logits(x)
-        if self.n_values == 2:
-            return -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
-        return torch.log_softmax(logits.float(), dim=1).gather(1, x.long())
+        return conditional_log_prob(self.logits(x), x, self.n_values)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) in nats per image: [B]."""
@@ -60,29 +70,16 @@ class ImageAR(nn.Module, abc.ABC):
         """Training objective: mean negative log-likelihood per image (nats)."""
         return -self.log_prob(x).mean()
 
-    @contextlib.contextmanager
-    def sampling_order(self, known_mask: torch.Tensor | None):
-        """Context in which ``order`` is the order to sample in, given which pixels are known.
-
-        Fixed-order models ignore the mask; an order-agnostic model (MADE) puts the known pixels first.
-        """
-        yield
+    def conditioned_on(self, known_mask: torch.Tensor | None) -> "ImageAR":
+        """The model to complete with when the pixels of ``known_mask`` are known: itself for a fixed-order
+        model; an order-agnostic model returns a view of itself that samples the known pixels first."""
+        return self
 
     def stepper(self, x: torch.Tensor) -> sampling.Stepper:
         """Per-pixel logits while sampling; models with caches (NADE, PixelCNN, ...) override this."""
         return sampling.RecomputeStepper(self, x)
 
-    @torch.no_grad()
-    def sample(self, n: int, *, known=None, known_mask=None, temperature: float = 1.0,
-               generator: torch.Generator | None = None, on_step=None) -> torch.Tensor:
-        """Draw n images [n, 1, H, W]; pixels where ``known_mask`` is true keep ``known``'s values.
-
-        ``on_step(i, x, probs)`` is called after each pixel with the canvas and the map of
-        conditional probabilities drawn from so far (see ``sampling.iter_sample``).
-        """
-        x = None
-        for i, x, probs in sampling.iter_sample(self, n, known=known, known_mask=known_mask,
-                                                temperature=temperature, generator=generator):
-            if on_step is not None:
-                on_step(i, x, probs)
-        return x
+    def sample(self, n: int, **options) -> torch.Tensor:
+        """Draw n images [n, 1, H, W] (options: ``known``, ``known_mask``, ``temperature``, ``generator``,
+        as for ``sampling.iter_sample``)."""
+        return sampling.sample(self, n, **options)

@@ -1,27 +1,14 @@
 """Masked layers: the one trick behind MADE and PixelCNN.
 
 A weight W is multiplied elementwise by a fixed 0/1 mask M, so output unit k only sees the inputs
-that M allows: (W ⊙ M) x + b. Choosing M from an ordering makes a network autoregressive.
+that M allows: (W ⊙ M) x + b. Choosing M from an ordering makes a network autoregressive (MADE builds
+its linear masks from an ordering in ``models/made.py``; the convolutional masks live here).
 """
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-
-class MaskedLinear(nn.Linear):
-    """y = (W ⊙ M) x + b with a mask M [out, in] that can be replaced (MADE resamples it)."""
-
-    def __init__(self, in_features: int, out_features: int, bias: bool = True):
-        super().__init__(in_features, out_features, bias)
-        self.register_buffer("mask", torch.ones(out_features, in_features), persistent=False)
-
-    def set_mask(self, mask: torch.Tensor) -> None:
-        self.mask.copy_(mask.to(self.mask.dtype))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight * self.mask, self.bias)
 
 
 def conv_mask(kernel_size: tuple[int, int], mask_type: str) -> torch.Tensor:
