@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import time
 
 import gradio as gr
@@ -11,11 +10,9 @@ import torch
 from matplotlib.figure import Figure
 
 from gen_core import checkpoints
-from gen_core.data import DATASETS
-from gen_core.models.gan import slerp
-from gen_core.tasks.gan import read_timeline
+from gen_core.models.gan import class_labels, slerp
 
-from . import images, layout, shipped
+from . import checks, images, layout, shipped
 
 EXPLAIN = r"""
 ### GANs: a generator against a discriminator
@@ -29,51 +26,24 @@ Below each sample: its $D(x)$. No likelihood here — samples are measured by an
 Fashion-MNIST classifier (lower is better; see the Models tab).
 """
 EVERY_CLASS = "every class"
-MAX_SAMPLES, MAX_SEED, MAX_WALK, MAX_PER_CLASS = 64, 2**31 - 1, 16, 12
+MAX_SAMPLES, MAX_WALK, MAX_PER_CLASS = 64, 16, 12
 TRAIN_HINT = "`python -m gen_core.train dcgan` (after `python -m gen_core.train classifier`)"
 
 
-def fail(message: str):
-    raise gr.Error(message, print_exception=False)
-
-
-def check_int(value, name: str, low: int, high: int) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        fail(f"{name} must be a whole number between {low:,} and {high:,}.")
-    if not (math.isfinite(number) and number == int(number) and low <= number <= high):
-        fail(f"{name} must be a whole number between {low:,} and {high:,} (got {value}).")
-    return int(number)
-
-
-def check_truncation(psi) -> float:
-    try:
-        psi = float(psi)
-    except (TypeError, ValueError):
-        psi = float("nan")
-    if not 0.05 <= psi <= 1:
-        fail("Truncation psi must be between 0.05 and 1 (1 = no truncation).")
-    return psi
-
-
-def class_names(model) -> tuple[str, ...]:
-    return DATASETS[model.meta.get("dataset", "fashion-mnist")]["classes"]
+def truncation_psi(value) -> float:
+    """The truncation psi, the factor on z: between 0.05 and 1 (1 = no truncation), or a message."""
+    return checks.number(value, "Truncation psi (1 = no truncation)", 0.05, 1)
 
 
 def labels_for(model, class_name: str | None, n: int) -> torch.Tensor | None:
     """The class of each of n samples: None (unconditional), one class, or every class in turn."""
     class_name = class_name or EVERY_CLASS
-    if not model.conditional:
-        if class_name != EVERY_CLASS:
-            fail("This GAN is unconditional: it cannot be asked for a class. Choose the conditional GAN (cgan).")
-        return None
-    names = class_names(model)
+    if not model.conditional and class_name != EVERY_CLASS:
+        checks.fail("This GAN is unconditional: it cannot be asked for a class. Choose the conditional GAN (cgan).")
     if class_name == EVERY_CLASS:
-        return torch.arange(n) % model.n_classes
-    if class_name not in names:
-        fail(f"Unknown class {class_name!r}; choose one of: {', '.join(names)}.")
-    return torch.full((n,), names.index(class_name))
+        return class_labels(n, model.n_classes)
+    names = shipped.class_names(model)
+    return torch.full((n,), names.index(checks.choice(class_name, "class", names)))
 
 
 def tiles(x: torch.Tensor) -> list[np.ndarray]:
@@ -83,18 +53,19 @@ def tiles(x: torch.Tensor) -> list[np.ndarray]:
 
 def generate(name: str, seed=0, n=16, truncation=1.0, class_name=EVERY_CLASS):
     """(gallery of (image, 'D(x) = ...') pairs, status) for n samples from one seed."""
-    seed = check_int(seed, "Seed", 0, MAX_SEED)
-    n = check_int(n, "Number of samples", 1, MAX_SAMPLES)
-    psi = check_truncation(truncation)
+    seed = checks.seed(seed)
+    n = checks.whole(n, "Number of samples", 1, MAX_SAMPLES)
+    psi = truncation_psi(truncation)
     model = shipped.get(name)
     y = labels_for(model, class_name, n)
     t0 = time.perf_counter()
     x = model.sample(n, labels=y, truncation=psi, generator=torch.Generator().manual_seed(seed))
     d = model.discriminate(x, y)
     elapsed = time.perf_counter() - t0
-    names = class_names(model)
-    captions = [f"D(x) = {p:.2f}" + ("" if y is None else f" · {names[c]}") for p, c in
-                zip(d.tolist(), y.tolist() if y is not None else [None] * n)]
+    captions = [f"D(x) = {p:.2f}" for p in d.tolist()]
+    if y is not None:
+        names = shipped.class_names(model)
+        captions = [f"{caption} · {names[c]}" for caption, c in zip(captions, y.tolist())]
     status = (f"**{n} samples in {elapsed * 1e3:.0f} ms** (generator and discriminator). Mean D(x) = "
               f"{d.mean():.2f}: near 1/2 when D cannot tell them from real images.")
     return list(zip(tiles(x), captions)), status
@@ -102,12 +73,12 @@ def generate(name: str, seed=0, n=16, truncation=1.0, class_name=EVERY_CLASS):
 
 def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
     """A figure with a row per class; column k uses the same z in every row, so only the class changes."""
-    seed = check_int(seed, "Seed", 0, MAX_SEED)
-    per_class = check_int(per_class, "Samples per class", 1, MAX_PER_CLASS)
-    psi = check_truncation(truncation)
+    seed = checks.seed(seed)
+    per_class = checks.whole(per_class, "Samples per class", 1, MAX_PER_CLASS)
+    psi = truncation_psi(truncation)
     model = shipped.get(name)
     if not model.conditional:
-        fail("A row per class needs the conditional GAN (cgan): this GAN takes no class.")
+        checks.fail("A row per class needs the conditional GAN (cgan): this GAN takes no class.")
     z = model.noise(per_class, torch.Generator().manual_seed(seed), psi).repeat(model.n_classes, 1)
     y = torch.arange(model.n_classes).repeat_interleave(per_class)
     with torch.no_grad():
@@ -117,7 +88,7 @@ def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
     ax = fig.add_subplot()
     ax.imshow(picture, interpolation="nearest")
     step = picture.shape[0] / model.n_classes
-    ax.set_yticks([step * (k + 0.5) for k in range(model.n_classes)], class_names(model))
+    ax.set_yticks([step * (k + 0.5) for k in range(model.n_classes)], shipped.class_names(model))
     ax.set_xticks([])
     ax.set_title("same z in each column, class y in each row: x = G(z, y)", fontsize=9)
     return fig
@@ -125,13 +96,13 @@ def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
 
 def walk(name: str, seed_a=0, seed_b=1, steps=8, truncation=1.0, class_name=EVERY_CLASS):
     """(strip of G(z_t) along the great circle from z(seed_a) to z(seed_b), status with each D(x))."""
-    seed_a = check_int(seed_a, "Seed A", 0, MAX_SEED)
-    seed_b = check_int(seed_b, "Seed B", 0, MAX_SEED)
-    steps = check_int(steps, "Steps", 2, MAX_WALK)
-    psi = check_truncation(truncation)
+    seed_a = checks.whole(seed_a, "Seed A", 0, checks.MAX_SEED)
+    seed_b = checks.whole(seed_b, "Seed B", 0, checks.MAX_SEED)
+    steps = checks.whole(steps, "Steps", 2, MAX_WALK)
+    psi = truncation_psi(truncation)
     model = shipped.get(name)
     if model.conditional and (class_name or EVERY_CLASS) == EVERY_CLASS:
-        class_name = class_names(model)[0]
+        class_name = shipped.class_names(model)[0]
     y = labels_for(model, class_name, steps)
     ends = [model.noise(1, torch.Generator().manual_seed(s), psi)[0].cpu() for s in (seed_a, seed_b)]
     z = slerp(*ends, steps)
@@ -146,9 +117,10 @@ def walk(name: str, seed_a=0, seed_b=1, steps=8, truncation=1.0, class_name=EVER
 
 @functools.cache
 def _timeline(name: str) -> dict[str, torch.Tensor] | None:
+    """The checkpoint's training timeline (NAME.timeline.safetensors), read once; None when it has none."""
     try:
-        return read_timeline(name)
-    except (OSError, checkpoints.CheckpointError):
+        return checkpoints.read_companion(name, "timeline")
+    except checkpoints.CheckpointError:
         return None
 
 
@@ -157,9 +129,10 @@ def timeline(name: str, epoch=1):
     shipped.get(name)  # a clear message when the checkpoint is missing
     t = _timeline(name)
     if t is None:
-        fail(f"{name} has no training timeline file ({name}.timeline.safetensors); retrain it with {TRAIN_HINT}.")
+        checks.fail(f"{name} has no training timeline file ({name}.timeline.safetensors); "
+                    f"retrain it with {TRAIN_HINT}.")
     epochs = t["epoch"].tolist()
-    epoch = check_int(epoch, "Epoch", epochs[0], epochs[-1])
+    epoch = checks.whole(epoch, "Epoch", epochs[0], epochs[-1])
     frame = t["frames"][epochs.index(epoch)]
     n_classes = shipped.get(name).n_classes
     picture = images.image_grid(frame[:, None].float() / 255, 2, nrow=n_classes or None)
@@ -185,15 +158,10 @@ def loss_plot(t: dict[str, torch.Tensor], epoch: int) -> Figure:
     return fig
 
 
-def label(name: str) -> str:
-    metrics = checkpoints.read_meta(name).get("metrics", {})
-    fid = metrics.get("fid_classifier")
-    return name + ("" if fid is None else f" · FID {fid:.1f}")
-
-
 def class_choices(name: str) -> list[str]:
+    """The class menu of a GAN: every class in turn, or (conditional) one of its classes."""
     model = shipped.get(name)
-    return [EVERY_CLASS, *class_names(model)] if model.conditional else [EVERY_CLASS]
+    return [EVERY_CLASS, *shipped.class_names(model)] if model.conditional else [EVERY_CLASS]
 
 
 def epoch_range(name: str) -> tuple[int, int] | None:
@@ -214,12 +182,10 @@ def on_model(name: str):
 
 
 def build():
-    layout.explain(EXPLAIN)
-    names = shipped.names("gan")
+    names = layout.opening(EXPLAIN, "gan", f"No GAN is shipped yet: train one with {TRAIN_HINT}.")
     if not names:
-        gr.Markdown(f"No GAN is shipped yet: train one with {TRAIN_HINT}.")
         return
-    choices = [(label(c), c) for c in names]
+    choices = [(shipped.label(c), c) for c in names]
     try:  # the first model's classes and timeline, shown before any event
         first_choices, span = class_choices(names[0]), epoch_range(names[0])
         picture, figure = timeline(names[0], span[1]) if span else (None, None)
@@ -227,7 +193,7 @@ def build():
         first_choices, span, picture, figure = [EVERY_CLASS], None, None, None
     with gr.Row():
         name = gr.Dropdown(choices, value=names[0], label="model")
-        seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=MAX_SEED)
+        seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED)
         n = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="samples")
         psi = gr.Slider(0.05, 1, value=1.0, step=0.05, label="truncation ψ (z ← ψ z; 1 = none)")
         class_name = gr.Dropdown(first_choices, value=EVERY_CLASS, label="class (conditional GAN)",
@@ -247,8 +213,8 @@ def build():
 
     with gr.Accordion("Latent walk between two seeds", open=False):
         with gr.Row():
-            seed_a = gr.Number(0, label="seed A", precision=0, minimum=0, maximum=MAX_SEED)
-            seed_b = gr.Number(1, label="seed B", precision=0, minimum=0, maximum=MAX_SEED)
+            seed_a = gr.Number(0, label="seed A", precision=0, minimum=0, maximum=checks.MAX_SEED)
+            seed_b = gr.Number(1, label="seed B", precision=0, minimum=0, maximum=checks.MAX_SEED)
             steps = gr.Slider(2, MAX_WALK, value=10, step=1, label="steps")
             walk_go = gr.Button("Walk")
         strip = gr.Image(label="G(z_t), z_t on the great circle from z_A to z_B", format="png",

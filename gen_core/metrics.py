@@ -39,11 +39,16 @@ def classifier(dataset: str = "fashion-mnist", device="cpu"):
 
 
 @torch.no_grad()
-def features(net, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-    """phi(x) for images in [-1, 1], float64 on the CPU."""
+def batched(net, f, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    """f(batch) for the batches of images x on net's device (net in eval mode), joined on the CPU."""
     device = next(net.parameters()).device
     net.eval()
-    return torch.cat([net.features(b.to(device)).double().cpu() for b in x.split(batch_size)])
+    return torch.cat([f(b.to(device)).cpu() for b in x.split(batch_size)])
+
+
+def features(net, x: torch.Tensor) -> torch.Tensor:
+    """phi(x) for images in [-1, 1], float64 on the CPU."""
+    return batched(net, lambda b: net.features(b).double(), x)
 
 
 def gaussian(phi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,12 +77,9 @@ def fid(net, x: torch.Tensor, reference: tuple[torch.Tensor, torch.Tensor] | tor
     return frechet_distance(*gaussian(features(net, x)), *reference)
 
 
-@torch.no_grad()
-def class_accuracy(net, x: torch.Tensor, y: torch.Tensor, batch_size: int = 500) -> float:
+def class_accuracy(net, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of images x the classifier assigns to the classes y."""
-    device = next(net.parameters()).device
-    net.eval()
-    pred = torch.cat([net(b.to(device)).argmax(1).cpu() for b in x.split(batch_size)])
+    pred = batched(net, lambda b: net(b).argmax(1), x)
     return (pred == y.cpu()).double().mean().item()
 
 

@@ -139,6 +139,11 @@ class GAN(nn.Module):
         return torch.sigmoid(self.logit(x, y)).float()
 
 
+def class_labels(n: int, n_classes: int) -> torch.Tensor | None:
+    """0, 1, ..., n_classes - 1, 0, 1, ...: every class equally often among n samples; None without classes."""
+    return torch.arange(n) % n_classes if n_classes else None
+
+
 def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
     """Spherical interpolation z_t = sin((1-t) w)/sin(w) z0 + sin(t w)/sin(w) z1, t = 0..1, cos w = z0.z1/|z0||z1|.
 

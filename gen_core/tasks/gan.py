@@ -12,12 +12,14 @@ metrics also hold reference distances on the same scale: 10,000 training images,
 blurred (Gaussian, sigma = ``metrics.BLUR_SIGMA`` pixels), and the samples of every shipped VAE
 (``fid_<model>_samples``; they model binarized images, so their samples are pixel probabilities).
 
-After every epoch a fixed-noise grid of samples is kept (``NAME.timeline.safetensors``: uint8
-``frames`` [epochs, n, 28, 28] and the epoch's mean losses and D outputs) so the app can replay training.
+After every epoch a fixed-noise grid of samples is kept; the shipped ``NAME.timeline.safetensors``
+holds them (uint8 ``frames`` [epochs, n, 28, 28]) with each epoch's mean losses and D outputs, as the
+training loop averaged them (its history), so the app can replay training.
 """
 from __future__ import annotations
 
-import shutil
+import json
+import math
 from pathlib import Path
 
 import torch
@@ -25,9 +27,9 @@ from safetensors.torch import load_file, save_file
 
 from .. import checkpoints, metrics
 from ..models import REGISTRY
-from ..models.gan import discriminator_loss, generator_loss
+from ..models.gan import class_labels, discriminator_loss, generator_loss
 from ..models.vae import VAE
-from ..viz import save_grid_png
+from ..viz import save_grid_png, to_uint8
 from .base import LabelledImages
 
 BETAS = (0.5, 0.999)
@@ -41,31 +43,27 @@ TRICKS = {
 }
 TIMELINE_SEED = 1234  # the fixed noise of the per-epoch grids
 VAL_SAMPLES, VAL_SEED, TEST_SEED = 1000, 1, 2
-LOGGED = ("loss_D", "loss_G", "D_real", "D_fake")
+LOGGED = ("loss_D", "loss_G", "D_real", "D_fake")  # what a step returns: the timeline's per-epoch curves
 
 
-def timeline_path(checkpoint: Path) -> Path:
-    """Where the per-epoch sample grids of a checkpoint (path without suffix) are kept."""
-    return checkpoint.with_name(checkpoint.name + ".timeline.safetensors")
+def draw(sample, n: int, n_classes: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """n samples on the CPU from ``sample(count, labels, generator)``, 1,000 at a time from one seeded
+    generator, the classes in turn when ``n_classes``; and those labels (None without classes)."""
+    y = class_labels(n, n_classes)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.cat([sample(len(i), None if y is None else y[i], g).float().cpu() for i in torch.arange(n).split(1000)])
+    return x, y
 
 
-def read_timeline(checkpoint) -> dict[str, torch.Tensor]:
-    """The timeline tensors of a checkpoint name or path: frames [E, n, 28, 28] uint8, per-epoch losses."""
-    weights, _ = checkpoints.paths(checkpoint)
-    return load_file(str(timeline_path(weights.with_suffix(""))))
-
-
-def class_labels(n: int, n_classes: int) -> torch.Tensor:
-    """0, 1, ..., n_classes - 1, 0, 1, ...: every class equally often."""
-    return torch.arange(n) % n_classes
-
-
-def to_uint8(x: torch.Tensor) -> torch.Tensor:
-    """Images in [-1, 1] -> uint8 0..255."""
-    return ((x.float().cpu() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+def epoch_means(run: Path) -> dict[int, dict]:
+    """epoch -> the training loop's record of it (``train_<name>``: the epoch's mean of each number a
+    step returned), from the run's state."""
+    return {r["epoch"]: r for r in json.loads((run / "state.json").read_text())["history"]}
 
 
 class Adversarial(LabelledImages):
+    """A GAN on (image, label) pairs in [-1, 1]: D and G updated in turn, measured by the classifier's FID."""
+
     datasets = ("fashion-mnist", "mnist")
     val_metric = "val_fid_classifier"
     schedule = False
@@ -73,8 +71,7 @@ class Adversarial(LabelledImages):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.yardstick = metrics.classifier(self.dataset, self.device)  # early: a run must not fail at epoch 1's end
-        self.sums: dict[str, float] = {}
-        self.count = 0
+        self.stats: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # reference_stats, by split
 
     # -- data ------------------------------------------------------------------------------------
     def inputs(self, images_uint8):
@@ -104,30 +101,21 @@ class Adversarial(LabelledImages):
         optimizers["G"].zero_grad(set_to_none=True)
         loss_G.backward()
         optimizers["G"].step()
-        numbers = {"loss_D": loss_D.item(), "loss_G": loss_G.item(),
-                   "D_real": torch.sigmoid(real_logit.float()).mean().item(),
-                   "D_fake": torch.sigmoid(fake_logit.float()).mean().item()}
-        for k, v in numbers.items():
-            self.sums[k] = self.sums.get(k, 0.0) + v
-        self.count += 1
-        return numbers
+        return {"loss_D": loss_D.item(), "loss_G": loss_G.item(),
+                "D_real": torch.sigmoid(real_logit.float()).mean().item(),
+                "D_fake": torch.sigmoid(fake_logit.float()).mean().item()}
 
     # -- measuring -------------------------------------------------------------------------------
     def reference_stats(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu, Sigma) of the classifier features of a split's real images, computed once."""
-        stats = self.__dict__.setdefault("_stats", {})
-        if split not in stats:
-            stats[split] = metrics.gaussian(metrics.features(self.yardstick, self.split(split)[0]))
-        return stats[split]
+        if split not in self.stats:
+            self.stats[split] = metrics.gaussian(metrics.features(self.yardstick, self.split(split)[0]))
+        return self.stats[split]
 
     def samples(self, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         """n samples (classes 0..9 in turn when conditional) on the CPU, with their labels."""
         m = self.model
-        y = class_labels(n, m.n_classes) if m.conditional else None
-        g = torch.Generator().manual_seed(seed)
-        x = torch.cat([m.sample(len(z_idx), labels=None if y is None else y[z_idx], generator=g).float().cpu()
-                       for z_idx in torch.arange(n).split(1000)])
-        return x, y
+        return draw(lambda count, y, g: m.sample(count, labels=y, generator=g), n, m.n_classes, seed)
 
     def validate(self):
         x, _ = self.samples(VAL_SAMPLES, VAL_SEED)
@@ -161,10 +149,7 @@ class Adversarial(LabelledImages):
 
         The VAEs model binarized images, so their samples are pixel probabilities, not 8-bit images.
         """
-        g = torch.Generator().manual_seed(TEST_SEED)
-        y = class_labels(n, vae.n_classes) if vae.conditional else None
-        x = torch.cat([vae.sample(len(i), None if y is None else y[i].to(vae.device), generator=g).float().cpu()
-                       for i in torch.arange(n).split(1000)])
+        x, _ = draw(vae.sample, n, vae.n_classes, TEST_SEED)
         return 2 * x - 1
 
     def describe(self, m):
@@ -188,28 +173,37 @@ class Adversarial(LabelledImages):
         """The fixed z (and classes: a column per class) of the per-epoch grids."""
         m = self.model
         n = 6 * m.n_classes if m.conditional else 64
-        z = m.noise(n, torch.Generator().manual_seed(TIMELINE_SEED))
-        return z, class_labels(n, m.n_classes) if m.conditional else None
+        return m.noise(n, torch.Generator().manual_seed(TIMELINE_SEED)), class_labels(n, m.n_classes)
+
+    def timeline_frame(self) -> torch.Tensor:
+        """The fixed-noise grid's images as uint8 [n, 28, 28]."""
+        with torch.no_grad():
+            x = self.model.generate(*self.timeline_noise())
+        return torch.from_numpy(to_uint8((x + 1) / 2))
 
     def end_epoch(self, epoch, run):
-        """Append this epoch's fixed-noise grid and mean losses to RUN/timeline.safetensors."""
-        with torch.no_grad():
-            frame = to_uint8(self.model.generate(*self.timeline_noise()))[None, :, 0]
+        """Append this epoch's fixed-noise grid to RUN/timeline.safetensors (a redone epoch replaces its grid)."""
         path = run / "timeline.safetensors"
-        old = load_file(str(path)) if path.is_file() else {}
-        keep = old["epoch"] < epoch if old else None
-        new = {"epoch": torch.tensor([epoch]), "frames": frame,
-               **{k: torch.tensor([self.sums.get(k, float("nan")) / max(1, self.count)]) for k in LOGGED}}
-        tensors = {k: torch.cat([old[k][keep], v]) if old else v for k, v in new.items()}
+        frame = self.timeline_frame()[None]
+        old = load_file(str(path)) if path.is_file() else {"epoch": torch.tensor([], dtype=torch.int64),
+                                                            "frames": frame[:0]}
+        keep = old["epoch"] < epoch
+        tensors = {"epoch": torch.cat([old["epoch"][keep], torch.tensor([epoch])]),
+                   "frames": torch.cat([old["frames"][keep], frame])}
         run.mkdir(parents=True, exist_ok=True)
         save_file(tensors, str(path.with_suffix(".tmp")))
         path.with_suffix(".tmp").replace(path)
-        self.sums, self.count = {}, 0
+
+    def timeline(self, run: Path) -> dict[str, torch.Tensor]:
+        """The run's per-epoch grids with the epoch means of ``LOGGED`` (NaN where the loop kept none)."""
+        grids = load_file(str(run / "timeline.safetensors"))
+        means = epoch_means(run)
+        return {"epoch": grids["epoch"], "frames": grids["frames"],
+                **{k: torch.tensor([means.get(e, {}).get(f"train_{k}", math.nan) for e in grids["epoch"].tolist()])
+                   for k in LOGGED}}
 
     def artifacts(self, out: Path, seed: int, run: Path) -> None:
-        z, y = self.timeline_noise()
-        with torch.no_grad():
-            x = self.model.generate(z, y)
-        cols = self.model.n_classes if self.model.conditional else None
-        save_grid_png((x + 1) / 2, out.with_suffix(".png"), n_values=2, nrow=cols)
-        shutil.copyfile(run / "timeline.safetensors", timeline_path(out))
+        """OUT.png, the fixed-noise grid (a column per class when conditional), and OUT.timeline.safetensors."""
+        grid = self.timeline_frame()[:, None].float() / 255
+        save_grid_png(grid, out.with_suffix(".png"), n_values=2, nrow=self.model.n_classes or None)
+        checkpoints.save_companion(out, "timeline", self.timeline(run))

@@ -1,0 +1,98 @@
+"""demo.gan, the GAN tab: samples with D(x), class control, a latent walk, the timeline; its API endpoints."""
+import gradio as gr
+import pytest
+import torch
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from conftest import tiny_checkpoint
+from demo import gan as tab
+from demo import shipped
+from gen_core import checkpoints
+
+TINY = {"z_dim": 8, "channels": 4}
+
+
+def ship_tiny_gans(directory, monkeypatch):
+    """Untrained dcgan and cgan checkpoints with a 3-epoch timeline each, used by the app."""
+    for name, config in (("dcgan-test", TINY), ("cgan-test", {**TINY, "n_classes": 10})):
+        tiny_checkpoint(directory, name, name.split("-")[0], config, monkeypatch)
+        n = 60 if "n_classes" in config else 64
+        checkpoints.save_companion(directory / name, "timeline", {
+            "epoch": torch.arange(1, 4), "frames": torch.randint(0, 256, (3, n, 28, 28), dtype=torch.uint8),
+            **{k: torch.rand(3) for k in ("loss_D", "loss_G", "D_real", "D_fake")}})
+    tab._timeline.cache_clear()
+
+
+@pytest.fixture
+def tiny_gans(tmp_path, monkeypatch):
+    ship_tiny_gans(tmp_path, monkeypatch)
+    yield
+    shipped._load.cache_clear()
+    shipped.names.cache_clear()
+    tab._timeline.cache_clear()
+
+
+def test_tab_samples_with_d_of_x_classes_walk_and_timeline(tiny_gans):
+    items, status = tab.generate("dcgan-test", 3, 64, 0.7)
+    assert len(items) == 64 and all(cap.startswith("D(x) = ") for _, cap in items) and "64 samples" in status
+    items, _ = tab.generate("cgan-test", 3, 4, 1.0, "Bag")
+    assert all(cap.endswith("· Bag") for _, cap in items)
+    items, _ = tab.generate("cgan-test", 3, 12, 1.0, tab.EVERY_CLASS)
+    assert items[0][1].endswith("T-shirt/top") and items[10][1].endswith("T-shirt/top")
+    assert tab.class_rows("cgan-test", 0, 3).axes
+    strip, status = tab.walk("cgan-test", 0, 5, 7, 1.0, "Sneaker")
+    assert strip.shape[1] > 6 * strip.shape[0] and status.count(",") == 6
+    frame, fig = tab.timeline("dcgan-test", 2)
+    assert frame.shape[2] == 3 and fig.axes
+    assert tab.epoch_range("cgan-test") == (1, 3) and tab.class_choices("dcgan-test") == [tab.EVERY_CLASS]
+
+
+def test_a_gan_without_its_timeline_says_how_to_make_one(tiny_gans):
+    checkpoints.companion_path("dcgan-test", "timeline").unlink()
+    tab._timeline.cache_clear()
+    assert tab.epoch_range("dcgan-test") is None
+    with pytest.raises(gr.Error, match="no training timeline file"):
+        tab.timeline("dcgan-test", 1)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tab.generate("dcgan-test", -1, 4), "Seed must be"),
+    (lambda: tab.generate("dcgan-test", 2**31, 4), "Seed must be"),
+    (lambda: tab.generate("dcgan-test", 0, 0), "Number of samples must be"),
+    (lambda: tab.generate("dcgan-test", 0, 10_000), "Number of samples must be"),
+    (lambda: tab.generate("dcgan-test", 0, 4, 0.0), "Truncation"),
+    (lambda: tab.generate("cgan-test", 0, 4, 1.0, "Unicorn"), "Unknown class 'Unicorn'"),
+    (lambda: tab.generate("dcgan-test", 0, 4, 1.0, "Bag"), "unconditional"),
+    (lambda: tab.class_rows("dcgan-test", 0, 4), "conditional GAN"),
+    (lambda: tab.walk("dcgan-test", 0, 1, 1), "Steps must be"),
+    (lambda: tab.timeline("dcgan-test", 9), "Epoch must be"),
+    (lambda: tab.generate("missing-gan", 0, 4), "no checkpoint sidecar"),
+])
+def test_bad_input_is_a_clear_message(tiny_gans, call, message):
+    with pytest.raises(gr.Error, match=message):
+        call()
+
+
+def test_the_endpoints_over_the_api(tmp_path, monkeypatch):
+    ship_tiny_gans(tmp_path, monkeypatch)
+    from demo import build_app
+    from gen_core.bench import free_port
+
+    app = build_app()
+    _, url, _ = app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(url, verbose=False, download_files=False)
+        gallery, status = client.predict("cgan-test", 1, 5, 1.0, "Coat", api_name="/gan_generate")
+        assert len(gallery) == 5 and gallery[0]["caption"].endswith("Coat") and "5 samples" in status
+        frame, plot = client.predict("cgan-test", 2, api_name="/gan_timeline")
+        assert frame["path"] and plot
+        with pytest.raises(AppError, match="Unicorn is not in the list of choices"):  # gradio checks dropdowns
+            client.predict("cgan-test", 1, 5, 1.0, "Unicorn", api_name="/gan_generate")
+        with pytest.raises(AppError, match="less than minimum value 0"):
+            client.predict("cgan-test", -1, 5, 1.0, "Coat", api_name="/gan_generate")
+    finally:
+        app.close()
+        shipped._load.cache_clear()
+        shipped.names.cache_clear()
+        tab._timeline.cache_clear()
