@@ -26,6 +26,7 @@ import math
 import os
 import subprocess
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -124,13 +125,31 @@ def load_state(run: Path, model, optimizers: dict, device) -> tuple[dict, dict[s
     return info, averages
 
 
-def learning_rate(lr: float, step: int, total: int) -> float:
-    """Linear warm-up (200 steps, or a tenth of a short run), then cosine decay to 5% of ``lr``."""
-    warmup = min(200, max(1, total // 10))
+@dataclass(frozen=True)
+class Settings:
+    """Every number that shapes a run, as plain values: kept in the run state and recorded in the
+    sidecar's ``training`` (as nanoGPT saves its config)."""
+    epochs: int
+    batch_size: int
+    lr: float
+    warmup_steps: int = 200         # linear warm-up (at most a tenth of a short run), then cosine decay
+    final_lr_fraction: float = 0.05  # the cosine ends at this fraction of lr
+    grad_clip: float = 10.0          # gradient-norm clipping of every step
+    precision: str = "float32"       # or "bf16 autocast" (CUDA, or --cpu-bf16)
+    hflip: bool = False
+    ema: float | None = None
+    seed: int = 0
+
+
+def learning_rate(settings: Settings, lr: float, step: int, total: int) -> float:
+    """Linear warm-up over ``warmup_steps`` (or a tenth of a short run), then cosine decay to
+    ``final_lr_fraction`` of ``lr``."""
+    warmup = min(settings.warmup_steps, max(1, total // 10))
     if step < warmup:
         return lr * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+    floor = settings.final_lr_fraction
+    return lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 def parse_args(argv=None):
@@ -171,94 +190,153 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
-def main(argv=None) -> dict:
-    args = parse_args(argv)
+@dataclass
+class Run:
+    """What one training run works with: its name, folders, settings, model and task."""
+    name: str
+    folder: Path
+    out: Path
+    settings: Settings
+    config: dict
+    dataset: str
+    model: torch.nn.Module
+    task: tasks.Task
+    device: torch.device
+
+
+def prepare(args) -> Run:
+    """The run the command line asks for: settings, model and task (a bad choice ends with a message)."""
     spec = REGISTRY[args.model]
-    epochs, batch_size = args.epochs or spec.epochs, args.batch_size or spec.batch_size
-    lr = args.lr or spec.lr
     device = resolve_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    bf16 = device.type == "cuda" or args.cpu_bf16
+    settings = Settings(epochs=args.epochs or spec.epochs, batch_size=args.batch_size or spec.batch_size,
+                        lr=args.lr or spec.lr, precision="bf16 autocast" if bf16 else "float32",
+                        hflip=args.hflip, ema=args.ema, seed=args.seed)
     dataset = str(Path(args.corpus).resolve()) if args.corpus else args.dataset or spec.dataset
+    task_cls = tasks.TASKS[spec.task]
+    if args.hflip and not issubclass(task_cls, tasks.ImageLikelihood):
+        raise SystemExit(f"error: --hflip applies to the autoregressive image models, not {args.model}")
+    options = {"hflip": True} if args.hflip else {}
     try:
-        config = tasks.TASKS[spec.task].configure({**spec.config, **json.loads(args.config)}, dataset, args.data_dir)
+        config = task_cls.configure({**spec.config, **json.loads(args.config)}, dataset, args.data_dir)
         model = build(args.model, config).to(device)
-        task = tasks.make(args.model, model, dataset, data_dir=args.data_dir, limit=args.limit, device=device)
+        task = task_cls(model, dataset, data_dir=args.data_dir, limit=args.limit, device=device, bf16=bf16,
+                        grad_clip=settings.grad_clip, **options)
     except ValueError as e:
         raise SystemExit(f"error: {e}") from e
-    task.cpu_bf16 = args.cpu_bf16
-    if args.hflip and not isinstance(task, tasks.ImageLikelihood):
-        raise SystemExit(f"error: --hflip applies to the autoregressive image models, not {args.model}")
-    task.hflip = args.hflip
     name = f"{args.model}-{Path(dataset).stem if args.corpus else dataset}"
-    run, out = Path(args.run_dir) / name, Path(args.out) / name
+    return Run(name, Path(args.run_dir) / name, Path(args.out) / name, settings, config, dataset, model, task, device)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    run = prepare(args)
     if args.publish_best:
-        if not (run / "best.json").is_file():
-            raise SystemExit(f"error: {run} holds no best checkpoint yet; train {name} for an epoch first")
-        done = json.loads((run / "state.json").read_text())["epoch"]
-        return finish(args, task, run, out, device, {"published_mid_run": f"after epoch {done} of {epochs}"})
-    optimizers = task.optimizers(lr)
-    steps_per_epoch = len(task.batches(0, batch_size, args.seed))
-    plan = {"config": config, "epochs": epochs, **({"ema": args.ema} if args.ema else {})}
+        return publish_best(args, run)
+    optimizers = run.task.optimizers(run.settings.lr)
+    info, average = start_or_resume(args, run, optimizers)
+    n_params = sum(p.numel() for p in run.model.parameters())
+    steps_per_epoch = len(run.task.batches(0, run.settings.batch_size, run.settings.seed))
+    print(f"{run.name}: {n_params:,} parameters, {steps_per_epoch} batches of {run.settings.batch_size} per epoch, "
+          f"device {run.device}")
+    clock = Clock(info["wall_time_s"], args.save_every)
+    while info["epoch"] < run.settings.epochs:
+        means = train_epoch(run, optimizers, info, average, steps_per_epoch, clock)
+        validate_and_keep_best(args, run, info, average, means, n_params, clock)
+        info["epoch"], info["batch"] = info["epoch"] + 1, 0
+        clock.save(run, optimizers, info, average)
+    return finish(args, run)
+
+
+class Clock:
+    """Wall time of a run across resumes, and when the next mid-epoch save is due."""
+
+    def __init__(self, spent: float, save_every: float):
+        self.start, self.last_save, self.save_every = time.time() - spent, time.time(), save_every
+
+    def elapsed(self) -> float:
+        return time.time() - self.start
+
+    def save(self, run: Run, optimizers, info: dict, average) -> None:
+        info["wall_time_s"] = self.elapsed()
+        save_state(run.folder, run.model, optimizers, info, average)
+        self.last_save = time.time()
+
+    def save_due(self) -> bool:
+        return time.time() - self.last_save > self.save_every
+
+
+def start_or_resume(args, run: Run, optimizers) -> tuple[dict, WeightAverage | None]:
+    """The run's progress: fresh, or (``--resume``) restored with the model and optimizers, any change of
+    plan recorded. Returns it with the weight average (``--ema``) when there is one."""
+    plan = {"config": run.config, "epochs": run.settings.epochs, **({"ema": args.ema} if args.ema else {})}
     plan = json.loads(json.dumps(plan))  # as state.json will hold it
-    averages = {}
     info = {"epoch": 0, "batch": 0, "step": 0, "best_val": float("inf"), "wall_time_s": 0.0, "history": [],
             "hflip": args.hflip, "plan": plan}
-    if args.resume and (run / "state.json").is_file():
-        info, averages = load_state(run, model, optimizers, device)
+    averages = {}
+    if args.resume and (run.folder / "state.json").is_file():
+        info, averages = load_state(run.folder, run.model, optimizers, run.device)
         if info.get("hflip", False) != args.hflip:
-            raise SystemExit(f"error: {name} was trained {'with' if info.get('hflip') else 'without'} --hflip; "
+            raise SystemExit(f"error: {run.name} was trained {'with' if info.get('hflip') else 'without'} --hflip; "
                              f"resume it the same way")
         record_changes(info, plan)
-        print(f"resumed {name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
-    average = WeightAverage(model, args.ema, averages) if args.ema else None
-    n_params = sum(p.numel() for p in model.parameters())
-    print(f"{name}: {n_params:,} parameters, {steps_per_epoch} batches of {batch_size} per epoch, device {device}")
-    t_start, last_save = time.time() - info["wall_time_s"], time.time()
+        print(f"resumed {run.name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
+    return info, (WeightAverage(run.model, args.ema, averages) if args.ema else None)
 
-    def snapshot():
-        info["wall_time_s"] = time.time() - t_start
-        save_state(run, model, optimizers, info, average)
 
-    while info["epoch"] < epochs:
-        epoch = info["epoch"]
-        batches = task.batches(epoch, batch_size, args.seed)
-        model.train()
-        sums: dict[str, float] = {}  # over the batches run since this process started the epoch
-        count = 0
-        bar = tqdm(range(info["batch"], len(batches)), desc=f"epoch {epoch + 1}/{epochs}",
-                   mininterval=5, dynamic_ncols=True)
-        for b in bar:
-            for opt in optimizers.values():
-                for group in opt.param_groups:
-                    base = group.setdefault("base_lr", lr)
-                    group["lr"] = learning_rate(base, info["step"], epochs * steps_per_epoch) if task.schedule else base
-            numbers = task.step(task.batch(batches[b]), optimizers)
-            if average:
-                average.update(model)
-            info["step"] += 1
-            info["batch"], count = b + 1, count + 1
-            for k, v in numbers.items():
-                sums[k] = sums.get(k, 0.0) + v
-            bar.set_postfix({k: f"{v:.3g}" for k, v in numbers.items()}, refresh=False)
-            if time.time() - last_save > args.save_every:
-                snapshot()
-                last_save = time.time()
-        model.eval()
-        with average.applied(model) if average else contextlib.nullcontext():
-            val = task.validate()
-            info["history"].append({"epoch": epoch + 1, task.val_metric: val,
-                                    **{f"train_{k}": v / max(1, count) for k, v in sums.items()}})
-            print(f"epoch {epoch + 1}: {task.val_metric} {val:.4f}")
-            task.end_epoch(epoch + 1, run)
-            if val < info["best_val"]:
-                info["best_val"] = val
-                meta = sidecar(args, config, dataset, task, info, n_params, device, time.time() - t_start)
-                checkpoints.save(model, run / "best", meta)
-        info["epoch"], info["batch"] = epoch + 1, 0
-        snapshot()
-    return finish(args, task, run, out, device)
+def set_learning_rates(run: Run, optimizers: dict, step: int, total: int) -> None:
+    for opt in optimizers.values():
+        for group in opt.param_groups:
+            base = group.setdefault("base_lr", run.settings.lr)
+            group["lr"] = learning_rate(run.settings, base, step, total) if run.task.schedule else base
+
+
+def train_epoch(run: Run, optimizers, info: dict, average, steps_per_epoch: int, clock: Clock) -> dict[str, float]:
+    """The rest of epoch ``info["epoch"]`` (from batch ``info["batch"]``); the means of the numbers each step
+    returned, over the batches this process ran."""
+    batches = run.task.batches(info["epoch"], run.settings.batch_size, run.settings.seed)
+    run.model.train()
+    sums: dict[str, float] = {}
+    count = 0
+    bar = tqdm(range(info["batch"], len(batches)), desc=f"epoch {info['epoch'] + 1}/{run.settings.epochs}",
+               mininterval=5, dynamic_ncols=True)
+    for b in bar:
+        set_learning_rates(run, optimizers, info["step"], run.settings.epochs * steps_per_epoch)
+        numbers = run.task.step(run.task.batch(batches[b]), optimizers)
+        if average:
+            average.update(run.model)
+        info["step"], info["batch"], count = info["step"] + 1, b + 1, count + 1
+        for k, v in numbers.items():
+            sums[k] = sums.get(k, 0.0) + v
+        bar.set_postfix({k: f"{v:.3g}" for k, v in numbers.items()}, refresh=False)
+        if clock.save_due():
+            clock.save(run, optimizers, info, average)
+    return {k: v / max(1, count) for k, v in sums.items()}
+
+
+def validate_and_keep_best(args, run: Run, info: dict, average, means: dict, n_params: int, clock: Clock) -> None:
+    """Validate (the averaged weights under ``--ema``), log the epoch, keep the checkpoint when it is the best."""
+    run.model.eval()
+    epoch = info["epoch"] + 1
+    with average.applied(run.model) if average else contextlib.nullcontext():
+        val = run.task.validate()
+        info["history"].append({"epoch": epoch, run.task.val_metric: val, **{f"train_{k}": v for k, v in means.items()}})
+        print(f"epoch {epoch}: {run.task.val_metric} {val:.4f}")
+        run.task.end_epoch(epoch, run.folder)
+        if val < info["best_val"]:
+            info["best_val"] = val
+            checkpoints.save(run.model, run.folder / "best", sidecar(args, run, info, n_params, clock.elapsed()))
+
+
+def publish_best(args, run: Run) -> dict:
+    """Ship the run's best checkpoint so far, saying after which epoch (nothing is trained)."""
+    if not (run.folder / "best.json").is_file():
+        raise SystemExit(f"error: {run.folder} holds no best checkpoint yet; train {run.name} for an epoch first")
+    done = json.loads((run.folder / "state.json").read_text())["epoch"]
+    return finish(args, run, {"published_mid_run": f"after epoch {done} of {run.settings.epochs}"})
 
 
 def record_changes(info: dict, plan: dict) -> None:
@@ -271,24 +349,26 @@ def record_changes(info: dict, plan: dict) -> None:
         info["plan"] = plan
 
 
-def sidecar(args, config, dataset, task, info, n_params, device, wall_time) -> dict:
+def sidecar(args, run: Run, info: dict, n_params: int, wall_time: float) -> dict:
+    device = run.device
     return {
-        "model": args.model, "config": config, "dataset": dataset, "parameters": n_params,
-        "data_protocol": task.protocol(), **task.meta(),
+        "model": args.model, "config": run.config, "dataset": run.dataset, "parameters": n_params,
+        "data_protocol": run.task.protocol(), **run.task.meta(), "training": asdict(run.settings),
         "seed": args.seed, "commit": git_commit(), "device": str(device),
         "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
-        "training_precision": "bf16 autocast" if device.type == "cuda" or args.cpu_bf16 else "float32",
+        "training_precision": run.settings.precision,
         "wall_time_s": round(wall_time, 1), "epochs": info["epoch"] + 1,
         **({"weight_average": f"exponential moving average, decay {args.ema}"} if args.ema else {}),
-        "history": info["history"], "metrics": {task.val_metric: info["best_val"]},
+        "history": info["history"], "metrics": {run.task.val_metric: info["best_val"]},
         **({"changes": info["changes"]} if "changes" in info else {}),
     }
 
 
-def finish(args, task, run: Path, out: Path, device, extra: dict | None = None) -> dict:
-    """Test metrics and the family's artifacts (a sample grid) for the best checkpoint, published to ``out``
-    (with the sidecar fields ``extra``)."""
-    task.model = checkpoints.load(run / "best", device)
+def finish(args, run: Run, extra: dict | None = None) -> dict:
+    """Test metrics and the family's artifacts (a sample grid) for the best checkpoint, published to
+    ``run.out`` (with the sidecar fields ``extra``)."""
+    task, out = run.task, run.out
+    task.model = checkpoints.load(run.folder / "best", run.device)
     meta = {**task.model.meta, **(extra or {})}
     if args.weights_float16:
         meta["weights_dtype"] = "float16"
@@ -296,7 +376,7 @@ def finish(args, task, run: Path, out: Path, device, extra: dict | None = None) 
     meta["metrics"].update(task.test_metrics())
     meta.update(task.reference())
     out.parent.mkdir(parents=True, exist_ok=True)
-    task.artifacts(out, args.seed, run)
+    task.artifacts(out, args.seed, run.folder)
     checkpoints.save(task.model, out, meta)
     print(f"{out.name}: {task.describe(meta['metrics'])}")
     return meta

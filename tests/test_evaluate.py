@@ -5,7 +5,7 @@ import torch
 import gen_core.tasks.image
 from gen_core import checkpoints, evaluate
 from gen_core.models import build
-from test_data import write_idx
+from test_data_images import write_idx
 
 
 def test_spread_picks_distinct_images_across_the_edge_range():

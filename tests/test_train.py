@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load_file
 
 from gen_core import checkpoints, train
-from test_data import write_idx
+from test_data_images import write_idx
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +59,11 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_result(synthetic_data, tmp_p
     straight = run(synthetic_data, tmp_path / "a", "--epochs", "2", *extra)
     real_rate, calls = train.learning_rate, []
 
-    def killed_at_step_13(lr, step, total):
+    def killed_at_step_13(settings, lr, step, total):
         calls.append(step)
         if step == 13:  # in the middle of epoch 2 (10 batches per epoch)
             raise KeyboardInterrupt
-        return real_rate(lr, step, total)
+        return real_rate(settings, lr, step, total)
 
     monkeypatch.setattr(train, "learning_rate", killed_at_step_13)
     with pytest.raises(KeyboardInterrupt):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import abc
-import contextlib
 from pathlib import Path
 
 import torch
@@ -13,22 +12,26 @@ from ..data import load_split
 class Task(abc.ABC):
     """Data, objective and metrics of one model family.
 
-    Subclasses set ``datasets`` (the first is the default) and ``val_metric`` (a key of the
-    sidecar's ``metrics``; lower is better), and implement the abstract methods. The default
-    optimization is one Adam optimizer on ``model.loss(batch)``; a family with several players
-    (a GAN) overrides :meth:`optimizers` and :meth:`step`.
+    Subclasses set ``datasets`` (the first is the default), ``val_metric`` (a key of the sidecar's
+    ``metrics``; lower is better) and ``objective`` (what ``model.loss`` measures: the history records
+    its epoch mean as ``train_<objective>``), and implement the abstract methods. The default
+    optimization is one Adam optimizer on ``model.loss(batch)``, its gradient norm clipped to
+    ``grad_clip``, in bf16 autocast when ``bf16``; a family with several players (a GAN) overrides
+    :meth:`optimizers` and :meth:`step`.
     """
 
     datasets: tuple[str, ...] = ()
     val_metric: str = "val_loss"
+    objective: str = "loss"
     schedule: bool = True  # warm-up + cosine decay of every optimizer's learning rate
 
     def __init__(self, model: torch.nn.Module, dataset: str, data_dir=None, limit: int | None = None,
-                 device: str | torch.device = "cpu"):
+                 device: str | torch.device = "cpu", *, bf16: bool = False, grad_clip: float = 10.0):
         if self.datasets and dataset not in self.datasets:
             raise ValueError(f"{type(self).__name__} trains on {', '.join(self.datasets)}, not {dataset!r}")
         self.model, self.dataset, self.data_dir, self.limit = model, dataset, data_dir, limit
         self.device = torch.device(device)
+        self.bf16, self.grad_clip = bf16, grad_clip
 
     @classmethod
     def configure(cls, config: dict, dataset: str, data_dir=None) -> dict:
@@ -39,13 +42,9 @@ class Task(abc.ABC):
     def cuda(self) -> bool:
         return self.device.type == "cuda"
 
-    cpu_bf16: bool = False  # bf16 autocast on the CPU too (set by `train --cpu-bf16`)
-
     def autocast(self):
-        """bf16 autocast for training steps on CUDA, and on the CPU when ``cpu_bf16`` (fast with AMX)."""
-        if self.cuda or self.cpu_bf16:
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        """bf16 autocast for the training steps when ``bf16`` (on CUDA, or a CPU with AMX)."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
 
     # -- training ------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -61,15 +60,15 @@ class Task(abc.ABC):
         return {"model": torch.optim.Adam(self.model.parameters(), lr=lr)}
 
     def step(self, batch, optimizers: dict) -> dict[str, float]:
-        """One update; returns the numbers to average over the epoch (history keys 'train_<name>')."""
+        """One update; returns the numbers the loop averages over the epoch (history keys 'train_<name>')."""
         with self.autocast():
             loss = self.model.loss(batch)
         opt = optimizers["model"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 10.0)
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
         opt.step()
-        return {"loss": loss.item()}
+        return {self.objective: loss.item()}
 
     @abc.abstractmethod
     def validate(self) -> float:
@@ -106,17 +105,20 @@ class Task(abc.ABC):
 class LabelledImages(Task):
     """A task on (image, label) pairs: each split loaded once and mapped by :meth:`inputs`, shuffled batches."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loaded: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+
     @abc.abstractmethod
     def inputs(self, images_uint8: torch.Tensor) -> torch.Tensor:
         """The model's view of uint8 images [N,1,28,28] (e.g. binarized, or scaled to [-1, 1])."""
 
     def split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(inputs, labels) of a split (the first ``limit``), loaded once."""
-        splits = self.__dict__.setdefault("_splits", {})
-        if name not in splits:
+        if name not in self.loaded:
             x, y = load_split(self.dataset, name, self.data_dir)
-            splits[name] = self.inputs(x[: self.limit]), y[: self.limit]
-        return splits[name]
+            self.loaded[name] = self.inputs(x[: self.limit]), y[: self.limit]
+        return self.loaded[name]
 
     def batches(self, epoch, batch_size, seed):
         n = len(self.split("train")[1])

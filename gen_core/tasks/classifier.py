@@ -14,12 +14,10 @@ from .base import LabelledImages
 class Classification(LabelledImages):
     datasets = ("fashion-mnist", "mnist")
     val_metric = "val_error"
+    objective = "cross_entropy"
 
     def inputs(self, images_uint8):
         return to_unit_range(images_uint8)
-
-    def step(self, batch, optimizers):
-        return {"cross_entropy": super().step(batch, optimizers)["loss"]}
 
     def validate(self):
         return 1 - class_accuracy(self.model, *self.split("val"))

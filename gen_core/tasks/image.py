@@ -81,18 +81,24 @@ def spread(images_uint8: torch.Tensor, limit: int | None, n_values: int = 2,
 class ImageLikelihood(Task):
     datasets = ("fashion-mnist", "mnist")
     val_metric = "val_nll_nats"
-    hflip = False  # train on every training image and its mirror image (set by `train --hflip`)
+    objective = "nll_nats"
+
+    def __init__(self, *args, hflip: bool = False, **kwargs):
+        """``hflip``: train on every training image and its mirror image (`train --hflip`)."""
+        super().__init__(*args, **kwargs)
+        self.hflip = hflip
+        self.loaded: dict[str, torch.Tensor] = {}
+        self.test_nlls: dict[int | None, torch.Tensor] = {}
 
     def split(self, name: str) -> torch.Tensor:
         """Train/val/test images in the model's value range (the first ``limit`` of each), loaded once;
         with ``hflip`` the training split also holds each image mirrored left to right."""
-        splits = self.__dict__.setdefault("_splits", {})
-        if name not in splits:
+        if name not in self.loaded:
             x = prepare(load_split(self.dataset, name, self.data_dir)[0][: self.limit], self.model.n_values)
             if name == "train" and self.hflip:
                 x = torch.cat([x, x.flip(-1)])
-            splits[name] = x.pin_memory() if self.cuda else x
-        return splits[name]
+            self.loaded[name] = x.pin_memory() if self.cuda else x
+        return self.loaded[name]
 
     def batches(self, epoch, batch_size, seed):
         n = len(self.split("train"))
@@ -101,21 +107,17 @@ class ImageLikelihood(Task):
     def batch(self, item):
         return self.split("train")[item].to(self.device, non_blocking=True)
 
-    def step(self, batch, optimizers):
-        return {"nll_nats": super().step(batch, optimizers)["loss"]}
-
     def validate(self):
         return mean_nll(self.model, self.split("val"), device=self.device)
 
     def test_nll(self, limit=None) -> torch.Tensor:
         """Per-image test NLL of the final model on ``limit`` spread test images (all: computed once, kept)."""
-        cache = self.__dict__.setdefault("_test_nll", {})
-        if limit not in cache:
+        if limit not in self.test_nlls:
             images = load_split(self.dataset, "test", self.data_dir)[0][: self.limit]
             train = load_split(self.dataset, "train", self.data_dir)[0] if self.model.n_values > 2 and limit else None
             x = prepare(images[spread(images, limit, self.model.n_values, train)], self.model.n_values)
-            cache[limit] = nll_per_image(self.model, x, device=self.device)
-        return cache[limit]
+            self.test_nlls[limit] = nll_per_image(self.model, x, device=self.device)
+        return self.test_nlls[limit]
 
     def test_metrics(self, limit=None):
         nll = self.test_nll(limit)

@@ -22,10 +22,11 @@ from .base import Task
 class CharLikelihood(Task):
     datasets = tuple(CORPORA)
     val_metric = "val_nats_per_char"
+    objective = "nats_per_char"
 
-    def __init__(self, model, dataset, data_dir=None, limit=None, device="cpu"):
+    def __init__(self, model, dataset, data_dir=None, limit=None, device="cpu", **options):
         # a known corpus or the path of any UTF-8 text file: load_corpus says so when it is neither
-        super().__init__(model, self.datasets[0], data_dir, limit, device)
+        super().__init__(model, self.datasets[0], data_dir, limit, device, **options)
         self.dataset = dataset
         self.corpus = load_corpus(dataset, data_dir, limit)
         if (model.vocab.chars, model.vocab.end) != (self.corpus.vocab.chars, self.corpus.vocab.end):
@@ -67,9 +68,6 @@ class CharLikelihood(Task):
         text = self.text["train"]
         rows = [torch.cat([torch.zeros(1, dtype=torch.long), text[s:s + self.window]]) for s in item.tolist()]
         return torch.stack(rows).to(self.device), None
-
-    def step(self, batch, optimizers):
-        return {"nats_per_char": super().step(batch, optimizers)["loss"]}
 
     # -- measuring -------------------------------------------------------------------------------
     @torch.no_grad()

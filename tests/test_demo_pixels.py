@@ -1,16 +1,8 @@
-"""The app starts, and the pixel tab's event function streams and rejects bad input."""
+"""The Pixels tab's event functions: generation streams and rejects bad input; the race runs in lockstep."""
 import gradio as gr
 import pytest
-import torch
 
-import app  # noqa: F401  (builds the whole Blocks app, as `python app.py` does)
-from conftest import tiny_checkpoint
-from demo import shipped, pixels
-from gen_core import checkpoints
-
-
-def test_app_builds():
-    assert isinstance(app.demo, gr.Blocks)
+from demo import pixels
 
 
 def test_generate_streams_rows_then_a_summary(tiny_nade):
@@ -48,13 +40,3 @@ def test_race_draws_the_same_seed_with_every_model_in_lockstep(tiny_nade, tmp_pa
     assert (canvas[row1] != canvas[row0]).any()  # FVSBN's row differs
     with pytest.raises(gr.Error, match="between 1 and 8"):
         next(pixels.race([], 0))
-
-
-def test_menus_list_the_best_measured_model_first(tiny_nade, tmp_path, monkeypatch):
-    tiny_checkpoint(tmp_path, "fvsbn-test", "fvsbn", {}, monkeypatch)
-    tiny_checkpoint(tmp_path, "made-test", "made", {"hidden": [8], "eval_orders": 1}, monkeypatch)
-    checkpoints.update_meta(tmp_path / "fvsbn-test", {"metrics": {"test_nll_nats": 110.3}})
-    checkpoints.update_meta(tmp_path / "made-test", {"metrics": {"test_nll_nats": 99.5}})
-    shipped.names.cache_clear()
-    assert shipped.names("image") == ("made-test", "fvsbn-test", "nade-test")  # nade-test has no metric
-    assert shipped.label("made-test") == "made-test · test NLL 99.5 nats" and shipped.label("nade-test") == "nade-test"
