@@ -10,11 +10,10 @@ import gradio as gr
 import pandas as pd
 import torch
 
-from gen_core import checkpoints
 from gen_core.data.text import NameSet
-from gen_core.models.charlm import iter_sample
+from gen_core.models.charlm import iter_generate
 
-from . import layout, shipped
+from . import checks, layout, shipped
 
 EXPLAIN = r"""
 ### Text, one character at a time
@@ -29,41 +28,25 @@ keeps the $k$ likeliest). *Score my text* colours each character by its surprisa
 CORPORA = {"shakespeare": "tiny Shakespeare", "names": "baby names"}
 MODELS = {"char_rnn": "vanilla RNN", "char_lstm": "LSTM", "char_transformer": "transformer"}
 DEFAULT_PRIME = {"shakespeare": "ROMEO:", "names": ""}
-MAX_LENGTH, MAX_PRIME, MAX_SCORE, MAX_SEED, MAX_TOP_K = 2000, 2000, 3000, 2**31 - 1, 100
+MAX_LENGTH, MAX_PRIME, MAX_SCORE, MAX_TOP_K = 2000, 2000, 3000, 100
 FRAMES = 60      # streamed updates per sample: smooth in a browser without flooding it
 BARS = 10        # characters shown in the next-character chart
 HOT = 6.0        # nats of surprisal that get the strongest colour
 UNFINISHED = "…"  # marks a name cut off by the length before the model ended it
 
 
-def fail(message: str):
-    raise gr.Error(message, print_exception=False)
-
-
 def checkpoint(corpus: str, model: str) -> str:
     """The checkpoint name of a (corpus, model) choice, or a gr.Error giving the command that trains it."""
-    if corpus not in CORPORA or model not in MODELS:
-        fail(f"Choose a corpus ({', '.join(CORPORA)}) and a model ({', '.join(MODELS)}).")
+    corpus, model = checks.choice(corpus, "corpus", CORPORA), checks.choice(model, "model", MODELS)
     name = f"{model}-{corpus}"
     if name not in shipped.names("text"):
-        fail(f"{name} is not shipped yet: train it with `python -m gen_core.train {model} --dataset {corpus}`.")
+        checks.fail(f"{name} is not shipped yet: train it with `python -m gen_core.train {model} --dataset {corpus}`.")
     return name
-
-
-def check_number(value, label: str, low: float, high: float, whole: bool = True) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not (math.isfinite(number) and low <= number <= high and (not whole or number == int(number))):
-        kind = "a whole number" if whole else "a number"
-        fail(f"{label} must be {kind} between {low:g} and {high:g} (got {value!r}).")
-    return int(number) if whole else number
 
 
 def metric(name: str) -> float:
     """The sidecar's nats per character (infinity when it has none): picks the default model."""
-    return checkpoints.read_meta(name).get("metrics", {}).get("eval_nats_per_char", math.inf)
+    return shipped.metrics(name).get("eval_nats_per_char", math.inf)
 
 
 @functools.cache
@@ -72,9 +55,9 @@ def training_names(name: str) -> NameSet | None:
     return NameSet(meta["train_name_hashes"]) if "train_name_hashes" in meta else None
 
 
-def prime_notes(model, text: str) -> tuple[list[int], list[str]]:
-    """The prime's token ids and what the user should know about how it was read."""
-    p = model.prime(text or "", MAX_PRIME)
+def reading(model, prime: str, temperature: float, top_k: int) -> tuple[list[int], list[str]]:
+    """The prime's token ids, and what the user should know about how it and the settings were read."""
+    p = model.prime(prime or "", MAX_PRIME)
     notes = []
     if p.dropped:
         shown = ", ".join(repr(c) for c in p.dropped)
@@ -84,6 +67,11 @@ def prime_notes(model, text: str) -> tuple[list[int], list[str]]:
                      f"{p.cut:,} were dropped from the front.")
     if not p.ids:
         notes.append("Empty prime: the model starts from its start token.")
+    if temperature == 0:
+        notes.append("Temperature 0: greedy, always the likeliest character (the same text for every seed).")
+    V = model.n_tokens - 1  # characters that can be drawn (<start> never is)
+    if top_k >= V:
+        notes.append(f"Top-k {top_k} ≥ the {V} tokens this model can write: no character is cut.")
     return p.ids, notes
 
 
@@ -110,6 +98,18 @@ def mark_names(name: str, lines: list[str]) -> list[tuple[str, str | None]]:
     return out
 
 
+def write(model, ids: list[int], length: int, temperature: float, top_k: int, seed: int):
+    """Yield (line so far, token drawn, the distribution it was drawn from) for each of ``length`` characters:
+    one text after the prime, or (names) one name after another, each starting with the prime."""
+    generator, written = torch.Generator().manual_seed(seed), 0
+    while written < length:
+        line = model.vocab.decode(ids)
+        for _, tokens, probs in iter_generate(model, ids, 1, length - written, temperature, top_k or None, generator):
+            token, written = int(tokens[0]), written + 1
+            line += "" if token == model.vocab.end_id else model.vocab.tokens[token]
+            yield line, token, probs[0]
+
+
 def generate(corpus="shakespeare", model_name="char_lstm", prime="", length=400, temperature=0.8, top_k=0, seed=0):
     """Stream (text, next-character bars, names marked new/seen, status) while the model writes.
 
@@ -117,45 +117,34 @@ def generate(corpus="shakespeare", model_name="char_lstm", prime="", length=400,
     starting with the prime and ending where the model draws <end>, until ``length`` characters.
     """
     name = checkpoint(corpus, model_name)
-    length = check_number(length, "Length", 1, MAX_LENGTH)
-    temperature = check_number(temperature, "Temperature", 0, 5, whole=False)
-    top_k = check_number(top_k, "Top-k", 0, MAX_TOP_K)
-    seed = check_number(seed, "Seed", 0, MAX_SEED)
+    length, top_k = checks.whole(length, "Length", 1, MAX_LENGTH), checks.whole(top_k, "Top-k", 0, MAX_TOP_K)
+    temperature, seed = checks.temperature(temperature), checks.seed(seed)
     model = shipped.get(name)
-    ids, notes = prime_notes(model, prime)
-    V = model.n_tokens - 1  # characters that can be drawn (<start> never is)
-    if temperature == 0:
-        notes.append("Temperature 0: greedy, always the likeliest character (the same text for every seed).")
-    if top_k >= V:
-        notes.append(f"Top-k {top_k} ≥ the {V} tokens this model can write: no character is cut.")
-    names = model.vocab.end
-    generator = torch.Generator().manual_seed(seed)
-    head = model.vocab.decode(ids)
-    lines, written, steps, chart = [], 0, 0, None
-    every = max(1, length // FRAMES)
+    ids, notes = reading(model, prime, temperature, top_k)
+    names, end, every, lines = model.vocab.end, model.vocab.end_id, max(1, length // FRAMES), []
     t0 = time.perf_counter()
-    while written < length:
-        line, ended = head, False
-        for _, tokens, probs in iter_sample(model, ids, 1, length - written, temperature, top_k or None, generator):
-            token = int(tokens[0])
-            steps, written, ended = steps + 1, written + 1, token == model.vocab.end_id
-            line += "" if ended else model.vocab.tokens[token]
-            chart = bars(model, probs[0], token)
-            if steps % every == 0:
-                yield ("\n".join(lines + [line]), chart, mark_names(name, lines) if names else None,
-                       f"{written} / {length} characters")
-        lines.append(line if ended or not names else line + UNFINISHED)
-        if not names:
-            break
+    for steps, (line, token, probs) in enumerate(write(model, ids, length, temperature, top_k, seed), 1):
+        chart = bars(model, probs, token)
+        if steps % every == 0:
+            yield ("\n".join(lines + [line]), chart, mark_names(name, lines) if names else None,
+                   f"{steps} / {length} characters")
+        if token == end:
+            lines.append(line)
     elapsed = time.perf_counter() - t0
-    text = "\n".join(lines)
-    speed = f"**{steps} characters in {elapsed:.2f} s ({steps / max(elapsed, 1e-9):,.0f} characters/s).**"
+    if token != end:  # the last line was cut by the length
+        lines.append(line + UNFINISHED if names else line)
     marked = mark_names(name, lines) if names else None
-    if names:
+    yield "\n".join(lines), chart, marked, " ".join([speed(steps, elapsed, marked), *notes])
+
+
+def speed(steps: int, elapsed: float, marked) -> str:
+    """The closing status: characters per second, and for names how many of the finished ones are new."""
+    out = f"**{steps} characters in {elapsed:.2f} s ({steps / max(elapsed, 1e-9):,.0f} characters/s).**"
+    if marked is not None:
         new = sum(label == "new" for _, label in marked)
         finished = sum(label in ("new", "in training data") for _, label in marked)
-        speed += f" {new} of {finished} finished names are new (not among the training names)."
-    yield text, chart, marked, " ".join([speed, *notes])
+        out += f" {new} of {finished} finished names are new (not among the training names)."
+    return out
 
 
 def surprisal_html(model, text: str) -> tuple[str, float, str]:
@@ -181,18 +170,18 @@ def surprisal_html(model, text: str) -> tuple[str, float, str]:
 
 def score(corpus="shakespeare", text=""):
     """(HTML: each shipped model's colouring of ``text`` by surprisal, status) for the corpus's models."""
-    if corpus not in CORPORA:
-        fail(f"Choose a corpus: {', '.join(CORPORA)}.")
+    checks.choice(corpus, "corpus", CORPORA)
     text = text or ""
     if not text.strip():
-        fail("Type or paste some text to score.")
+        checks.fail("Type or paste some text to score.")
     notes = []
     if len(text) > MAX_SCORE:
         notes.append(f"Only the first {MAX_SCORE:,} of {len(text):,} characters were scored.")
         text = text[:MAX_SCORE]
     names = [m for m in MODELS if f"{m}-{corpus}" in shipped.names("text")]
     if not names:
-        fail(f"No {corpus} model is shipped yet: train one with `python -m gen_core.train char_lstm --dataset {corpus}`.")
+        checks.fail(f"No {corpus} model is shipped yet: train one with "
+                    f"`python -m gen_core.train char_lstm --dataset {corpus}`.")
     rows, dropped = [], ""
     for m in names:
         coloured, nats, lost = surprisal_html(shipped.get(f"{m}-{corpus}"), text)
@@ -207,11 +196,10 @@ def score(corpus="shakespeare", text=""):
 
 
 def build():
-    layout.explain(EXPLAIN)
-    available = shipped.names("text")
+    """The Text tab: write with a chosen model and settings, watch the next-character chart, score a text."""
+    available = layout.opening(EXPLAIN, "text", "No character model is shipped yet: train one with "
+                               "`python -m gen_core.train char_lstm --dataset shakespeare` (or `--dataset names`).")
     if not available:
-        gr.Markdown("No character model is shipped yet: train one with "
-                    "`python -m gen_core.train char_lstm --dataset shakespeare` (or `--dataset names`).")
         return
     corpus0 = next(c for c in CORPORA if any(n.endswith(f"-{c}") for n in available))
     model0 = min((m for m in MODELS if f"{m}-{corpus0}" in available), key=lambda m: metric(f"{m}-{corpus0}"))

@@ -26,6 +26,7 @@ import torch
 
 from . import checkpoints
 from .models import REGISTRY, build
+from .models.charlm import RecomputeReader, StepReader, iter_generate
 from .sampling import RecomputeStepper, draw
 
 
@@ -69,12 +70,10 @@ def bench(names=None, n: int = 16, naive_steps: int = 30) -> list[dict]:
 @torch.no_grad()
 def gan_grid(names=None, n: int = 64, repeats: int = 5) -> list[dict]:
     """Per GAN: the best of ``repeats`` times to draw an n-image grid, G(z) and D(x) of each (the GAN tab's click)."""
-    from .models.gan import class_labels
-
     rows = []
     for name in names or [m for m, spec in REGISTRY.items() if spec.task == "gan"]:
         model, shipped = model_for(name)
-        y = class_labels(n, model.n_classes)
+        y = torch.arange(n) % model.n_classes if model.conditional else None
         times = []
         for k in range(repeats + 1):  # the first is a warm-up
             t0 = time.perf_counter()
@@ -85,38 +84,31 @@ def gan_grid(names=None, n: int = 64, repeats: int = 5) -> list[dict]:
     return rows
 
 
-def sampling_rate(model, length: int) -> float:
-    """Characters per second drawn by the model's own sampling loop, over ``length`` characters in all
-    (names end at <end> after a few characters, so as many texts as it takes; <end> counts as drawn)."""
+def sampling_rate(model, length: int, reader=StepReader) -> float:
+    """Characters per second drawn by the sampling loop reading with ``reader``, over ``length`` characters in
+    all (names end at <end> after a few characters, so as many texts as it takes; <end> counts as drawn)."""
+    prime = [] if model.vocab.end else model.vocab.encode("\n")[0]
     drawn, seed, t0 = 0, 0, time.perf_counter()
     while drawn < length:
-        steps = []
-        model.sample(1, length - drawn, prime="" if model.vocab.end else "\n", seed=seed,
-                     on_step=lambda t, tokens, probs: steps.append(t))
-        drawn, seed = drawn + len(steps), seed + 1
+        g = torch.Generator().manual_seed(seed)
+        drawn += sum(1 for _ in iter_generate(model, prime, 1, length - drawn, generator=g, reader=reader))
+        seed += 1
     return drawn / (time.perf_counter() - t0)
 
 
-@torch.no_grad()
 def text_rates(names=None, length: int = 500, naive_length: int = 200) -> list[dict]:
-    """Per character model and corpus: characters per second when sampling one text of ``length`` characters
-    with the model's own step (recurrent state / KV cache), and with a naive step that recomputes the whole
-    prefix for every character (over the first ``naive_length`` characters)."""
+    """Per character model and corpus: characters per second when sampling ``length`` characters with the
+    model's own step (recurrent state / KV cache), and ``naive_length`` characters with the naive reader that
+    recomputes everything read for every character; both through the one sampling loop."""
     rows = []
     for name in names or [m for m, spec in REGISTRY.items() if spec.task == "text"]:
         for corpus in ("shakespeare", "names"):
             model, shipped = model_for(name, corpus)
-            model.sample(1, 20, seed=0)  # warm-up
-            fast = sampling_rate(model, length)
-            x = torch.zeros(1, 1, dtype=torch.long)
-            t0 = time.perf_counter()
-            for _ in range(naive_length):
-                token = torch.multinomial(torch.softmax(model.logits(x[:, -(model.context or naive_length):])[:, -1], -1), 1)
-                x = torch.cat([x, token], dim=1)
-            naive = naive_length / (time.perf_counter() - t0)
+            sampling_rate(model, 20)  # warm-up
             rows.append({"model": f"{name}-{corpus}", "shipped": shipped,
                          "parameters": sum(p.numel() for p in model.parameters()),
-                         "chars_per_s": fast, "naive_chars_per_s": naive})
+                         "chars_per_s": sampling_rate(model, length),
+                         "naive_chars_per_s": sampling_rate(model, naive_length, RecomputeReader)})
     return rows
 
 

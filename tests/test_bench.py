@@ -1,7 +1,9 @@
 """gen_core.bench: every family it times reports its figure; a model it cannot time is refused clearly."""
 import pytest
+import torch
 
 from gen_core import bench
+from gen_core.models.charlm import CharLM
 
 
 def test_a_model_without_sampling_is_refused_with_the_choices(capsys):
@@ -24,14 +26,22 @@ def test_gan_rows_time_a_grid():
 def test_the_text_rate_counts_the_characters_actually_drawn(monkeypatch):
     import time as clock
 
-    class Names:  # a model whose texts end after 3 characters; each drawn character takes a 1 ms tick
-        class vocab:
-            end = True
+    class Names(CharLM):  # writes "aaa" then <end>; each step, one per character drawn, takes a 1 ms tick
+        def __init__(self):
+            super().__init__("a", end_token=True)
+            self.unused = torch.nn.Parameter(torch.zeros(1))
 
-        def sample(self, n, length, prime, seed, on_step):
-            for t in range(min(3, length)):
-                ticks.append(1)
-                on_step(t, None, None)
+        def logits(self, x):
+            raise AssertionError("the model's own step is timed, not the full pass")
+
+        def start(self, n):
+            return 0
+
+        def step(self, token, read):
+            ticks.append(1)
+            certain = torch.full((len(token), len(self.vocab)), -100.0)
+            certain[:, self.vocab.end_id if read == 3 else 1] = 100.0
+            return certain, read + 1
 
     ticks = []
     monkeypatch.setattr(clock, "perf_counter", lambda: len(ticks) * 1e-3)

@@ -21,6 +21,8 @@ from .charlm import DEFAULT_CHARS, CharLM
 
 
 class CharTransformer(CharLM):
+    """Token embedding plus position, ``n_layers`` causal blocks, then o = W_out h; at most ``context`` characters."""
+
     def __init__(self, chars: str = DEFAULT_CHARS, end_token: bool = False, d_model: int = 128, n_heads: int = 4,
                  n_layers: int = 4, d_mlp: int | None = None, context: int = 256):
         super().__init__(chars, end_token)

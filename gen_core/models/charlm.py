@@ -11,6 +11,10 @@ after "hell" the softmax over the next character should put its mass on "o"). Tw
   * ``start(n)`` then ``step(token, state)``: one token at a time, keeping a state between calls
     (a hidden vector for the recurrent models, a KV cache for the transformer), for sampling.
 
+``iter_generate`` is the one sampling loop (``generate`` collects it, ``CharLM.sample`` decodes that);
+its ``reader`` says which of the two computes o_t: the model's step (``StepReader``, the default) or a
+full pass over everything read for every token (``RecomputeReader``, the naive way ``bench`` times).
+
 Sampling draws x_{t+1} ~ softmax(o_t / T), keeping only the k most likely tokens when ``top_k``
 is set; T = 0 is greedy (argmax). A model with a finite ``context`` (the transformer) that runs out
 of it is restarted on <start> plus the last context/2 characters.
@@ -101,13 +105,11 @@ class CharLM(nn.Module, abc.ABC):
         device = next(self.parameters()).device
         return ids, -window_log_probs(self, torch.tensor(ids, device=device)).cpu()
 
-    @torch.no_grad()
     def sample(self, n: int = 1, length: int = 200, prime: str = "", temperature: float = 1.0,
-               top_k: int | None = None, seed: int | None = None, generator: torch.Generator | None = None,
-               on_step=None) -> list[str]:
-        """n texts: ``prime`` continued by up to ``length`` sampled characters (stopping at <end>).
+               top_k: int | None = None, seed: int | None = None,
+               generator: torch.Generator | None = None) -> list[str]:
+        """n texts: ``prime`` continued by up to ``length`` sampled characters (stopping at <end>), by :func:`generate`.
 
-        ``on_step(t, tokens, probs)`` is called after each drawn token (see :func:`iter_sample`).
         Characters of ``prime`` outside the vocabulary raise ValueError (use :meth:`prime` to drop them).
         """
         p = self.prime(prime)
@@ -115,17 +117,12 @@ class CharLM(nn.Module, abc.ABC):
             raise ValueError(f"characters not in the vocabulary: {p.dropped!r}")
         if generator is None and seed is not None:
             generator = torch.Generator(device=next(self.parameters()).device).manual_seed(seed)
-        seqs = [list(p.ids) for _ in range(n)]
-        for t, tokens, probs in iter_sample(self, p.ids, n, length, temperature, top_k, generator):
-            for seq, tok in zip(seqs, tokens.tolist()):
-                seq.append(tok)
-            if on_step is not None:
-                on_step(t, tokens, probs)
-        return [self.vocab.decode(seq) for seq in seqs]
+        ids = generate(self, p.ids, n, length, temperature, top_k, generator)
+        return [self.vocab.decode(row) for row in ids.tolist()]
 
 
-def draw(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
-         generator: torch.Generator | None = None, banned: int | None = None) -> torch.Tensor:
+def draw_token(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
+               generator: torch.Generator | None = None, banned: int | None = None) -> torch.Tensor:
     """One token per row of ``logits`` [n, V] from softmax(o / T) over the top k; T <= 0: argmax.
 
     ``banned`` (the <start> token) is never drawn; top_k >= V (or None, 0) keeps every token.
@@ -141,36 +138,74 @@ def draw(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = Non
     return torch.multinomial(torch.softmax(o / temperature, dim=1), 1, generator=generator)[:, 0]
 
 
+class Reader(abc.ABC):
+    """How the sampling loop gets o_t: the logits of the next token after <start> and the characters read.
+
+    ``restart(chars)`` reads <start> then ``chars`` [n, L] afresh; ``extend(tokens)`` reads one more
+    token [n]; both return the logits [n, V] of the token after the last one read.
+    """
+
+    def __init__(self, model: CharLM, n: int):
+        self.model, device = model, next(model.parameters()).device
+        self.start_tokens = torch.full((n, 1), model.vocab.start_id, dtype=torch.long, device=device)
+
+    @abc.abstractmethod
+    def restart(self, chars: torch.Tensor) -> torch.Tensor:
+        """Forget everything, read <start> and ``chars`` [n, L]."""
+
+    @abc.abstractmethod
+    def extend(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Read one more token per sequence."""
+
+
+class StepReader(Reader):
+    """The model's own ``start``/``step``: each token is read once into its state (hidden vector or KV cache)."""
+
+    def restart(self, chars):
+        self.state = self.model.start(len(self.start_tokens))
+        for token in torch.cat([self.start_tokens, chars], dim=1).T:
+            logits, self.state = self.model.step(token, self.state)
+        return logits
+
+    def extend(self, tokens):
+        logits, self.state = self.model.step(tokens, self.state)
+        return logits
+
+
+class RecomputeReader(Reader):
+    """The naive way: one teacher-forced pass (``logits``) over everything read, for every new token."""
+
+    def restart(self, chars):
+        self.x = torch.cat([self.start_tokens, chars], dim=1)
+        return self.model.logits(self.x)[:, -1]
+
+    def extend(self, tokens):
+        self.x = torch.cat([self.x, tokens[:, None]], dim=1)
+        return self.model.logits(self.x)[:, -1]
+
+
 @torch.no_grad()
-def iter_sample(model: CharLM, prime_ids: list[int], n: int = 1, length: int = 200, temperature: float = 1.0,
-                top_k: int | None = None, generator: torch.Generator | None = None):
-    """Yield (t, tokens [n], probs [n, V]) for each of up to ``length`` new tokens.
+def iter_generate(model: CharLM, prime_ids: list[int], n: int = 1, length: int = 200, temperature: float = 1.0,
+                  top_k: int | None = None, generator: torch.Generator | None = None, reader=StepReader):
+    """Yield (t, tokens [n], probs [n, V]) for each of up to ``length`` new tokens after ``prime_ids``.
 
     ``probs`` is the model's own distribution p(x_{t+1} | x_<=t) (temperature 1, every token) that
     ``tokens`` were drawn from after tempering and top-k. With an <end> token, a sequence that has
-    ended keeps yielding <end>, and the loop stops once every sequence has ended.
+    ended keeps yielding <end>, and the loop stops once every sequence has ended. ``reader`` (a
+    :class:`Reader` class) says how the logits are computed; it never changes what is drawn.
     """
     if n < 1 or length < 0:
         raise ValueError("n must be at least 1 and length at least 0")
-    vocab, device = model.vocab, next(model.parameters()).device
-    if model.context is not None:
-        prime_ids = prime_ids[len(prime_ids) - min(len(prime_ids), model.context):]
+    vocab, context, device = model.vocab, model.context, next(model.parameters()).device
+    if context is not None:
+        prime_ids = prime_ids[len(prime_ids) - min(len(prime_ids), context):]
     history = torch.tensor(prime_ids, dtype=torch.long, device=device).reshape(1, -1).expand(n, -1)
-
-    def restart(chars: torch.Tensor):
-        """A fresh state that has read <start> and ``chars`` [n, L]: (logits of the next token, state)."""
-        state = model.start(n)
-        logits, state = model.step(torch.full((n,), vocab.start_id, device=device), state)
-        for i in range(chars.shape[1]):
-            logits, state = model.step(chars[:, i], state)
-        return logits, state
-
-    logits, state = restart(history)
-    fed = history.shape[1]
+    read = reader(model, n)
+    logits, seen = read.restart(history), history.shape[1]  # seen: characters read since <start>
     done = torch.zeros(n, dtype=torch.bool, device=device)
     for t in range(length):
         probs = torch.softmax(logits.float(), dim=1)
-        tokens = draw(logits, temperature, top_k, generator, banned=vocab.start_id)
+        tokens = draw_token(logits, temperature, top_k, generator, banned=vocab.start_id)
         if vocab.end:
             tokens = torch.where(done, vocab.end_id, tokens)
             done |= tokens == vocab.end_id
@@ -178,12 +213,20 @@ def iter_sample(model: CharLM, prime_ids: list[int], n: int = 1, length: int = 2
         if bool(done.all()) or t == length - 1:
             return
         history = torch.cat([history, tokens[:, None]], dim=1)
-        if model.context is not None and fed == model.context:
-            logits, state = restart(history[:, -(model.context // 2):])
-            fed = model.context // 2
+        if seen == context:  # out of context: start again on the last context/2 characters
+            logits, seen = read.restart(history[:, -(context // 2):]), context // 2
         else:
-            logits, state = model.step(tokens, state)
-            fed += 1
+            logits, seen = read.extend(tokens), seen + 1
+
+
+def generate(model: CharLM, prime_ids: list[int], n: int = 1, length: int = 200, temperature: float = 1.0,
+             top_k: int | None = None, generator: torch.Generator | None = None, reader=StepReader) -> torch.Tensor:
+    """Token ids [n, len(prime) + up to ``length``]: ``prime_ids`` continued by :func:`iter_generate`
+    (a sequence that has ended is padded with <end>)."""
+    prime = torch.tensor(prime_ids, dtype=torch.long).reshape(1, -1).expand(n, -1)
+    drawn = [tokens[:, None].cpu() for _, tokens, _ in iter_generate(model, prime_ids, n, length, temperature,
+                                                                     top_k, generator, reader)]
+    return torch.cat([prime, *drawn], dim=1)
 
 
 def spans(n: int, window: int) -> list[tuple[int, int, int]]:

@@ -1,4 +1,5 @@
-"""The Text tab: streaming, the next-character chart, names new vs seen, scoring, bad input; the endpoint via gradio_client."""
+"""demo.text, the Text tab: streaming, the next-character chart, names new vs seen, scoring, bad input;
+the endpoint via gradio_client."""
 import gradio as gr
 import pytest
 import torch
@@ -84,7 +85,8 @@ def test_greedy_and_a_top_k_above_the_vocabulary(tiny_text):
     (("shakespeare", "char_rnn", "", 50, -1, 0, 0), "Temperature"),
     (("shakespeare", "char_rnn", "", 50, 1.0, 1.5, 0), "Top-k"),
     (("shakespeare", "char_rnn", "", 50, 1.0, 0, "x"), "Seed"),
-    (("klingon", "char_rnn", "", 50, 1.0, 0, 0), "Choose a corpus"),
+    (("klingon", "char_rnn", "", 50, 1.0, 0, 0), "Unknown corpus 'klingon'; choose one of: shakespeare, names"),
+    (("names", "char_gru", "", 50, 1.0, 0, 0), "Unknown model 'char_gru'; choose one of: char_rnn, char_lstm"),
 ])
 def test_bad_numbers_and_choices_are_messages(tiny_text, args, message):
     with pytest.raises(gr.Error, match=message):
@@ -106,6 +108,8 @@ def test_score_colours_every_character_for_every_model(tiny_text):
     assert html.count("<span") == 3 * (5 + 7)  # every character and each name's <end>
     with pytest.raises(gr.Error, match="Type or paste"):
         text.score("shakespeare", "   ")
+    with pytest.raises(gr.Error, match="Unknown corpus 'klingon'"):
+        text.score("klingon", "hello")
 
 
 def test_the_tab_is_wired_into_the_app():
@@ -121,10 +125,10 @@ def client(app_url):
 
 
 def test_text_endpoint_streams_through_gradio_client(client):
-    shipped = shipped.names("text")
-    if not shipped:
+    available = shipped.names("text")
+    if not available:
         pytest.skip("no character model shipped: the tab only explains how to train one")
-    model_name, corpus = shipped[0].rsplit("-", 1)
+    model_name, corpus = available[0].rsplit("-", 1)
     job = client.submit(corpus, model_name, "", 60, 0.8, 0, 0, api_name="/text_generate")
     updates = list(job)
     final, chart, marked, status = job.result()
