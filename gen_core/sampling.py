@@ -128,7 +128,7 @@ def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: floa
     for i, pos in enumerate(step.positions):
         is_known = m_flat[:, pos]
         if not (step.skippable and bool(is_known.all())):
-            value, p = draw(step(i), model.n_values, temperature, generator)
+            value, p = model.draw(step(i), temperature, generator)
             x_flat[:, pos] = torch.where(is_known, x_flat[:, pos], value)
             p_flat[:, pos] = torch.where(is_known, p_flat[:, pos], p)
         yield i, pos, x, probs

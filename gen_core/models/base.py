@@ -75,6 +75,11 @@ class ImageAR(nn.Module, abc.ABC):
         model; an order-agnostic model returns a view of itself that samples the known pixels first."""
         return self
 
+    def draw(self, out: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None):
+        """Draw pixel values from one step's output [n, out_channels] (here: logits, see ``sampling.draw``);
+        returns (values [n], probability-map entries [n]). A model with another output (a density) overrides it."""
+        return sampling.draw(out, self.n_values, temperature, generator)
+
     def stepper(self, x: torch.Tensor) -> sampling.Stepper:
         """Per-pixel logits while sampling; models with caches (NADE, PixelCNN, ...) override this."""
         return sampling.RecomputeStepper(self, x)
