@@ -8,7 +8,7 @@ import torch
 from gen_core import checkpoints, train
 from gen_core.models import build
 from gen_core.tasks.gan import LOGGED
-from test_data import write_idx
+from test_data_images import write_idx
 
 
 @pytest.fixture(scope="module")
