@@ -70,10 +70,12 @@ def bench(names=None, n: int = 16, naive_steps: int = 30) -> list[dict]:
 @torch.no_grad()
 def gan_grid(names=None, n: int = 64, repeats: int = 5) -> list[dict]:
     """Per GAN: the best of ``repeats`` times to draw an n-image grid, G(z) and D(x) of each (the GAN tab's click)."""
+    from .models.gan import class_labels
+
     rows = []
     for name in names or [m for m, spec in REGISTRY.items() if spec.task == "gan"]:
         model, shipped = model_for(name)
-        y = torch.arange(n) % model.n_classes if model.conditional else None
+        y = class_labels(n, model.n_classes)
         times = []
         for k in range(repeats + 1):  # the first is a warm-up
             t0 = time.perf_counter()
