@@ -11,12 +11,13 @@ import torch
 from matplotlib.figure import Figure
 
 from gen_core import checkpoints, latent_space
-from gen_core.data import DATASETS, binarize
+from gen_core.data import binarize
 from gen_core.data.gallery import CLASSES, gallery
-from gen_core.models.vae import VAE
-from gen_core.tasks.latent import read_latents
 
-from . import layout, shipped, picker
+from . import checks, layout, picker, shipped
+from .checks import fail
+from .images import image_grid
+from .latent_plots import Plane, elbo_figure, enlarged, random_codes_figure
 
 EXPLAIN = r"""
 ### Latent variables: the autoencoder and the VAE
@@ -28,36 +29,27 @@ with $z = \mu + \sigma \odot \varepsilon$. Each slider is one coordinate of $z$;
 $\mathbb E[x \mid z]$ as you move it. Picking an image encodes it: the sliders jump to its posterior mean $\mu$.
 """
 MAX_DIMS = 16          # sliders: the largest latent of a shipped model
-MAX_STEPS, MAX_RANDOM, MAX_SEED = 16, 12, 2**31 - 1
-TRAIN_HINT = ("`python -m gen_core.train vae_2d` (and `vae`, `cvae`, `ae`), then restart the app")
-
-
-def fail(message: str):
-    raise gr.Error(message, print_exception=False)
+MAX_STEPS, MAX_RANDOM = 16, 12
+MISSING = ("No VAE or autoencoder is shipped yet: train them with `python -m gen_core.train vae_2d` "
+           "(and `vae`, `cvae`, `ae`), then restart the app.")
 
 
 def get(name: str):
     """A shipped latent-variable model (VAE, conditional VAE or autoencoder), or a gr.Error."""
     model = shipped.get(name)
-    if not hasattr(model, "z_dim"):
+    if name not in shipped.names("latent"):
         fail(f"{name} is not a latent-variable model; choose one of {', '.join(shipped.names('latent'))}.")
     return model
-
-
-def class_names(model) -> tuple[str, ...]:
-    return DATASETS[model.meta.get("dataset", "fashion-mnist")]["classes"]
 
 
 def class_index(model, class_name) -> int | None:
     """The class y of a conditional model (its first class when none is chosen); None for the others."""
     if not model.conditional:
         return None
-    names = class_names(model)
+    names = shipped.class_names(model)
     if class_name in (None, ""):
         return 0
-    if class_name not in names:
-        fail(f"Unknown class {class_name!r}; choose one of: {', '.join(names)}.")
-    return names.index(class_name)
+    return names.index(checks.choice(class_name, "class", names))
 
 
 def parse_z(model, values) -> torch.Tensor:
@@ -78,19 +70,19 @@ def z_text(z: torch.Tensor) -> str:
 
 
 @functools.cache
-def plane_for(name: str, y: int | None) -> latent_space.Plane | None:
+def plane_for(name: str, y: int | None) -> Plane | None:
     """The manifold | scatter picture of a 2-D model (for class y), or None for other models or without codes."""
     model = get(name)
     if model.z_dim != 2:
         return None
     try:
-        codes = read_latents(name)
-    except (OSError, ValueError):
+        codes = checkpoints.read_companion(name, "latents")
+    except checkpoints.CheckpointError:
         return None
     mu, labels = codes["mu"], codes["labels"].long()
     if model.conditional:  # the test images of this class: the style of class y
         mu, labels = mu[labels == y], labels[labels == y]
-    return latent_space.Plane(model, mu, labels, y, class_names(model))
+    return Plane(model, mu, labels, y, shipped.class_names(model))
 
 
 def manifold(name: str, y: int | None) -> np.ndarray | None:
@@ -103,7 +95,7 @@ def view(name: str, model, z: torch.Tensor, y: int | None):
     z = latent_space.clip(model, z)
     x = latent_space.decode(model, z, y)
     plane = plane_for(name, y)
-    return latent_space.picture(x), None if plane is None else plane.mark(z), z_text(z)
+    return image_grid(x), None if plane is None else plane.mark(z), z_text(z)
 
 
 def slide(name: str, class_name, *values):
@@ -140,22 +132,9 @@ def decode_text(name: str, class_name, text: str):
         *[gr.skip()] * (MAX_DIMS - model.z_dim)
 
 
-def elbo_figure(report: dict) -> Figure:
-    fig = Figure(figsize=(4.2, 1.6), layout="constrained")
-    ax = fig.add_subplot()
-    terms = [("−E_q[log p(x|z)]", -report["reconstruction"], "#4a7fb5"), ("KL(q‖p)", report["kl"], "#e08a3c")]
-    left = 0.0
-    for label, value, color in terms:
-        ax.barh(["−ELBO"], [value], left=left, color=color, label=f"{label} = {value:.1f}")
-        left += value
-    ax.set_xlabel("nats (lower is better)", fontsize=8)
-    ax.legend(fontsize=7, loc="lower right")
-    return fig
-
-
 def elbo_text(model, x: torch.Tensor, y: int | None):
     """(markdown, bar chart or None) of the image's ELBO terms (VAE) or reconstruction error (autoencoder)."""
-    if not isinstance(model, VAE):
+    if not model.has_likelihood_bound:
         with torch.no_grad():
             error = float(model.reconstruction_error(x, latent_space.label_tensor(model, y)))
         return (f"**Reconstruction error** $-\\log p(x \\mid z = f(x))$ = **{error:.1f} nats**. An autoencoder "
@@ -173,9 +152,7 @@ def encoded_view(name: str, class_name, image) -> dict:
     model = get(name)
     y = class_index(model, class_name)
     x = binarize(picker.as_image(image)).to(model.device)
-    with torch.no_grad():
-        mu = model.encode(x, latent_space.label_tensor(model, y))[0].float().cpu()
-    z = latent_space.clip(model, mu)
+    z = latent_space.clip(model, latent_space.encode(model, x, y))
     picture, plane, text = view(name, model, z, y)
     note, chart = elbo_text(model, x, y)
     return {"model": model, "z": z, "picture": picture, "plane": plane, "manifold": manifold(name, y), "text": text,
@@ -201,7 +178,7 @@ def restyle(name: str, class_name, *values):
 def on_model(name: str, image):
     """A model was chosen: its class menu (conditional VAE only), then everything ``encode`` shows."""
     model = get(name)
-    names = class_names(model) if model.conditional else CLASSES
+    names = shipped.class_names(model) if model.conditional else CLASSES
     return gr.Dropdown(choices=list(names), value=names[0], visible=model.conditional), *encode(name, names[0], image)
 
 
@@ -211,35 +188,18 @@ def gallery_choices() -> list[tuple[str, int]]:
 
 
 def gallery_image(index) -> torch.Tensor:
-    try:
-        k = int(index)
-    except (TypeError, ValueError):
-        k = -1
-    if not 0 <= k < len(gallery()[0]):
-        fail(f"Choose a gallery image number between 0 and {len(gallery()[0]) - 1}.")
+    k = checks.whole(index, "The gallery image number", 0, len(gallery()[0]) - 1)
     return binarize(gallery()[0][k:k + 1])
-
-
-def check_int(value, what: str, low: int, high: int) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not (math.isfinite(number) and number == int(number) and low <= number <= high):
-        fail(f"{what} must be a whole number between {low:,} and {high:,} (got {value}).")
-    return int(number)
 
 
 def interpolation(name: str, class_name, first=0, second=1, steps=10):
     """[x_0 | E[x | z_lambda] for lambda = 0..1 | x_1] with z_0, z_1 the posterior means of two gallery images."""
     model = get(name)
-    steps = check_int(steps, "Steps", 2, MAX_STEPS)
+    steps = checks.whole(steps, "Steps", 2, MAX_STEPS)
     y = class_index(model, class_name)
-    ends = [gallery_image(i).to(model.device) for i in (first, second)]
-    with torch.no_grad():
-        z0, z1 = (model.encode(x, latent_space.label_tensor(model, y))[0].float().cpu() for x in ends)
-    strip = latent_space.interpolate(model, z0, z1, steps, y)
-    return latent_space.picture(torch.cat([ends[0].cpu(), strip, ends[1].cpu()]), nrow=steps + 2, scale=4)
+    ends = [gallery_image(i) for i in (first, second)]
+    strip = latent_space.interpolate(model, *(latent_space.encode(model, x, y) for x in ends), steps, y)
+    return enlarged(torch.cat([ends[0], strip, ends[1]]), nrow=steps + 2, scale=4)
 
 
 def shipped_as(model_name: str) -> str | None:
@@ -252,8 +212,8 @@ def shipped_as(model_name: str) -> str | None:
 
 def random_codes(seed=0, n=8) -> Figure:
     """The same eps ~ N(0, I) decoded by the VAE and by the autoencoder (as is, and moved to its codes' spread)."""
-    seed = check_int(seed, "Seed", 0, MAX_SEED)
-    n = check_int(n, "Number of codes", 1, MAX_RANDOM)
+    seed = checks.seed(seed)
+    n = checks.whole(n, "Number of codes", 1, MAX_RANDOM)
     names = shipped_as("vae"), shipped_as("ae")
     if None in names:
         fail("This comparison needs both the 16-D VAE and the autoencoder: train them with "
@@ -262,32 +222,14 @@ def random_codes(seed=0, n=8) -> Figure:
     if vae.z_dim != ae.z_dim:
         fail(f"The VAE ({vae.z_dim}-D) and the autoencoder ({ae.z_dim}-D) need latents of the same size.")
     eps = torch.randn(n, vae.z_dim, generator=torch.Generator().manual_seed(seed))
-    low, high = latent_space.limits(ae)
-    centre, spread = (low + high) / 2, (high - low) / (2 * latent_space.SIGMAS)
+    centre, spread = latent_space.centre_and_spread(ae)
     rows = [vae.mean_image(eps), ae.mean_image(eps), ae.mean_image(centre + spread * eps)]
-    picture = latent_space.picture(torch.cat(rows), nrow=n, scale=3)
-    fig = Figure(figsize=(1.0 + 0.75 * n, 2.9), layout="constrained")
-    ax = fig.add_subplot()
-    ax.imshow(picture, interpolation="nearest")
-    ax.set_yticks([picture.shape[0] * (k + 0.5) / 3 for k in range(3)],
-                  ["VAE: z = ε", "autoencoder: z = ε", "autoencoder:\nz = mean + std·ε\nof its codes"], fontsize=8)
-    ax.set_xticks([])
-    ax.set_title("the same random ε ~ N(0, I) in each column", fontsize=9)
-    return fig
-
-
-def label(name: str) -> str:
-    metrics = checkpoints.read_meta(name).get("metrics", {})
-    if "test_iw_nll_nats" in metrics:
-        return f"{name} · IW bound {metrics['test_iw_nll_nats']:.1f} nats"
-    return name + (" · no likelihood" if "test_reconstruction_error_nats" in metrics else "")
+    return random_codes_figure(torch.cat(rows), n)
 
 
 def build():
-    layout.explain(EXPLAIN)
-    names = shipped.names("latent")
+    names = layout.opening(EXPLAIN, "latent", MISSING)
     if not names:
-        gr.Markdown(f"No VAE or autoencoder is shipped yet: train them with {TRAIN_HINT}.")
         return
     first = next((n for n in names if n.startswith("vae_2d")), names[0])
     try:  # what the first model shows for the first gallery image, before any event
@@ -297,7 +239,7 @@ def build():
     except gr.Error:  # a broken checkpoint: its events will say what is wrong
         start, z_dim, conditional = {}, 0, False
     with gr.Row():
-        name = gr.Dropdown([(label(n), n) for n in names], value=first, label="model", scale=3)
+        name = gr.Dropdown([(shipped.label(n), n) for n in names], value=first, label="model", scale=3)
         class_name = gr.Dropdown(list(CLASSES), value=CLASSES[0], scale=2, label="class y (conditional VAE)",
                                  visible=conditional)
     image, _ = picker.build("latent")
@@ -353,7 +295,7 @@ def build():
                     "random codes fall between them and decode to garbage — even when moved to the codes' mean and spread.",
                     latex_delimiters=layout.LATEX)
         with gr.Row():
-            seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=MAX_SEED)
+            seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED)
             n = gr.Slider(1, MAX_RANDOM, value=8, step=1, label="codes")
             draw = gr.Button("Decode random codes")
         compare = gr.Plot(label="autoencoder vs VAE")

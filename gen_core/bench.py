@@ -116,27 +116,21 @@ def text_rates(names=None, length: int = 500, naive_length: int = 200) -> list[d
 
 @torch.no_grad()
 def latent_slider(names=None, updates: int = 200, seed: int = 0) -> list[dict]:
-    """Per latent model: median and 95th-percentile ms of a slider update over ``updates`` random codes."""
-    from . import latent_space
-    from .tasks.latent import read_latents
+    """Per latent model: median and 95th-percentile ms of the model's side of a slider update over ``updates``
+    random codes: decoding z (``latent_space.decode``) and tiling the image (``viz.grid``). The app's drawing
+    on top of it (the marker on the 2-D plane, the PNG encoding) is not timed."""
+    from . import latent_space, viz
 
     rows = []
     for name in names or [m for m, spec in REGISTRY.items() if spec.task == "latent"]:
         model, shipped = model_for(name)
-        plane = None
-        if model.z_dim == 2:
-            codes = read_latents(f"{name}-fashion-mnist") if shipped else {
-                "mu": torch.randn(10_000, 2), "labels": torch.randint(0, 10, (10_000,))}
-            plane = latent_space.Plane(model, codes["mu"], codes["labels"].long(), 0 if model.conditional else None)
         low, high = latent_space.limits(model)
         g = torch.Generator().manual_seed(seed)
         times = []
         for _ in range(updates + 5):  # the first 5 are a warm-up
             z = low + (high - low) * torch.rand(model.z_dim, generator=g)
             t0 = time.perf_counter()
-            latent_space.png_bytes(latent_space.picture(latent_space.decode(model, z, 0 if model.conditional else None)))
-            if plane is not None:
-                latent_space.png_bytes(plane.mark(z))
+            viz.grid(viz.to_uint8(latent_space.decode(model, z, 0 if model.conditional else None)))
             times.append(time.perf_counter() - t0)
         ms = torch.tensor(times[5:]) * 1e3
         rows.append({"model": name, "shipped": shipped, "parameters": sum(p.numel() for p in model.parameters()),

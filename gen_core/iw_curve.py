@@ -15,9 +15,14 @@ import torch
 
 from . import checkpoints
 from .data import binarize, load_split
-from .models.vae import VAE
+from .models import REGISTRY
+from .tasks.autoencoding import TEST_SEED, measure
 from .tasks.image import nll_per_image, spread
-from .tasks.latent import TEST_SEED, bounds
+
+
+def task_of(name: str) -> str:
+    """The registry task of a checkpoint: 'latent', 'image' (autoregressive, exact likelihood), ..."""
+    return REGISTRY[checkpoints.read_meta(name)["model"]].task
 
 
 def curve(name: str, ks=(1, 10, 100, 1000), limit: int = 500, data_dir=None,
@@ -25,17 +30,17 @@ def curve(name: str, ks=(1, 10, 100, 1000), limit: int = 500, data_dir=None,
     """{split: {k: mean IW bound in nats}} for the train and test images (``limit`` of each), and
     with ``compare`` {split: {compare: its exact mean -log p(x)}} on the same images."""
     model = checkpoints.load(name)
-    if not isinstance(model, VAE):
+    if task_of(name) != "latent" or not model.has_likelihood_bound:
         raise ValueError(f"{name} is not a VAE (it is a {type(model).__name__}): it has no importance-weighted bound")
-    exact = checkpoints.load(compare) if compare else None
-    if exact is not None and not hasattr(exact, "order"):
+    if compare and task_of(compare) != "image":
         raise ValueError(f"{compare} is not an autoregressive image model: it has no exact likelihood")
+    exact = checkpoints.load(compare) if compare else None
     out = {}
     for split in ("train", "test"):
         images, labels = load_split(model.meta["dataset"], split, data_dir)
         idx = spread(images, limit)
         x, y = binarize(images[idx]), labels[idx]
-        out[split] = {k: bounds(model, x, y, k, TEST_SEED, batch_size=50)["iw_nll"].mean().item() for k in ks}
+        out[split] = {k: measure(model, x, y, k, TEST_SEED, batch_size=50)["iw_nll_nats"].mean().item() for k in ks}
         if exact is not None:
             out[split][compare] = nll_per_image(exact, x).mean().item()
     return out

@@ -11,6 +11,11 @@ is garbage: the autoencoder has no likelihood p(x) and cannot sample. The VAE
 
 The conv encoder/decoder bodies are shared with the VAEs (``gen_core.nn.conv``); with
 ``n_classes > 0`` the class label y also enters both (the conditional VAE uses that).
+
+Both classes answer the same questions, so their task, the app and the tools never ask which one
+they hold: ``has_likelihood_bound`` (a bound on -log p(x) to report?), ``objective`` (the name of
+what training minimizes), ``measure`` (the per-image figures in nats), ``code_distribution``
+(where the codes lie) and ``describe`` / ``measured_as`` (their figures in words).
 """
 from __future__ import annotations
 
@@ -32,6 +37,8 @@ class Autoencoder(nn.Module):
     """Encoder f(x, y) -> code, decoder g(z, y) -> Bernoulli logits; ``encode`` / ``decode`` / ``mean_image``."""
 
     code_params = 1  # numbers the encoder outputs per latent dimension (the VAE: mu and log sigma^2)
+    has_likelihood_bound = False  # no p(x): nothing bounds -log p(x)
+    objective = "reconstruction_error_nats"  # what training minimizes (history and sidecar: train_/val_/test_...)
 
     def __init__(self, z_dim: int = 16, channels: int = 32, hidden: int = 256, n_classes: int = 0):
         super().__init__()
@@ -39,6 +46,7 @@ class Autoencoder(nn.Module):
         self.encoder = ConvEncoder(channels, hidden, n_classes)
         self.head = nn.Linear(hidden, self.code_params * z_dim)
         self.decoder = ConvDecoder(z_dim, channels, hidden, n_classes)
+        self.meta: dict = {}  # the sidecar, set by ``checkpoints.load``
 
     @property
     def conditional(self) -> bool:
@@ -79,3 +87,23 @@ class Autoencoder(nn.Module):
         """Mean reconstruction error over a batch (x, y)."""
         x, y = batch
         return self.reconstruction_error(x, y).mean()
+
+    def measure(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 0,
+                generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """{name: float64 [B] nats}, named as in the sidecar: the reconstruction error, the ``objective``.
+        (``k`` and ``generator`` are the VAE's: nothing here is random or bounded.)"""
+        return {self.objective: self.reconstruction_error(x, y).double()}
+
+    def code_distribution(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, std) [z_dim] of the codes: no prior, so those of the test images' codes (sidecar)."""
+        return (torch.tensor(self.meta.get("latent_mean", [0.0] * self.z_dim)),
+                torch.tensor(self.meta.get("latent_std", [1.0] * self.z_dim)))
+
+    def measured_as(self, k: int) -> str:
+        """What the test figures are (the sidecar's data protocol)."""
+        return "reconstruction error -log p(x | z = f(x)); no likelihood"
+
+    def describe(self, metrics: dict) -> str:
+        """The test figures in one line."""
+        return (f"test reconstruction error -log p(x | f(x)) {metrics['test_reconstruction_error_nats']:.2f} "
+                "nats/image (an autoencoder has no likelihood)")

@@ -49,6 +49,8 @@ class VAE(Autoencoder):
     """q(z | x, y) = N(mu, diag sigma^2) from the encoder, Bernoulli p(x | z, y) from the decoder, p(z) = N(0, I)."""
 
     code_params = 2  # mu and log sigma^2 per latent dimension
+    has_likelihood_bound = True  # the ELBO and the importance-weighted bound
+    objective = "neg_elbo_nats"
 
     def posterior(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu, log sigma^2) of q(z | x, y), each [B, z_dim]."""
@@ -84,6 +86,33 @@ class VAE(Autoencoder):
         """The negative ELBO, averaged over a batch (x, y)."""
         x, y = batch
         return -self.elbo(x, y).mean()
+
+    @torch.no_grad()
+    def measure(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 0,
+                generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """{name: float64 [B] nats}, named as in the sidecar: -E_q[log p(x|z)] (one reparametrized z), the KL,
+        their sum the negative ELBO and, for k > 0, -log 1/k sum_j w_j (the importance-weighted bound)."""
+        reconstruction, kl = self.elbo_terms(x, y, generator=generator)
+        out = {"reconstruction_nats": -reconstruction.double(), "kl_nats": kl.double()}
+        out[self.objective] = out["reconstruction_nats"] + out["kl_nats"]
+        if k:
+            out["iw_nll_nats"] = -self.iw_bound(x, y, k, generator=generator)
+        return out
+
+    def code_distribution(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, std) [z_dim] of the codes: those of the prior p(z) = N(0, I)."""
+        return torch.zeros(self.z_dim), torch.ones(self.z_dim)
+
+    def measured_as(self, k: int) -> str:
+        given = " | y), the class given" if self.conditional else ")"
+        return (f"upper bounds on -log p(x{given}: negative ELBO (1 sample, analytic KL) and the "
+                f"importance-weighted bound with k = {k}")
+
+    def describe(self, metrics: dict) -> str:
+        given = " | y" if self.conditional else ""
+        return (f"test -ELBO {metrics['test_neg_elbo_nats']:.2f} nats/image (reconstruction "
+                f"{metrics['test_reconstruction_nats']:.2f} + KL {metrics['test_kl_nats']:.2f}); importance-weighted "
+                f"bound on -log p(x{given}) {metrics['test_iw_nll_nats']:.2f} nats (k = {metrics['iw_samples']})")
 
     @torch.no_grad()
     def log_weights(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 100,

@@ -13,14 +13,14 @@ from .classifier import Classification
 from .gan import Adversarial
 from .image import ImageLikelihood
 from .text import CharLikelihood
-from .latent import LatentVariable
+from .autoencoding import Autoencoding
 
 TASKS: dict[str, type[Task]] = {
     "image": ImageLikelihood,
     "classifier": Classification,
     "gan": Adversarial,
     "text": CharLikelihood,
-    "latent": LatentVariable,
+    "latent": Autoencoding,
 }
 
 
@@ -32,4 +32,4 @@ def make(model_name: str, model, dataset: str | None = None, **kwargs) -> Task:
     return TASKS[spec.task](model, dataset or spec.dataset, **kwargs)
 
 
-__all__ = ["TASKS", "Task", "LabelledImages", "Adversarial", "CharLikelihood", "Classification", "ImageLikelihood", "LatentVariable", "make"]
+__all__ = ["TASKS", "Task", "LabelledImages", "Adversarial", "CharLikelihood", "Classification", "ImageLikelihood", "Autoencoding", "make"]

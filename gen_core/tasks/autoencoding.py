@@ -1,0 +1,105 @@
+"""Latent-variable models on binarized images: the VAE, the conditional VAE and the plain autoencoder.
+
+VAEs maximize the ELBO (``gen_core.models.vae``). Validation: the negative ELBO on the last 5,000
+training images (one reparametrized sample per image, a fixed seed). Test metrics, nats per image:
+
+  * ``test_neg_elbo_nats`` = -(E_q[log p(x|z)] - KL), with its two terms ``test_reconstruction_nats``
+    (-E_q[log p(x|z)]) and ``test_kl_nats``; an upper bound on -log p(x);
+  * ``test_iw_nll_nats``: the importance-weighted bound -log 1/k sum_j p(x, z_j) / q(z_j|x) with
+    ``iw_samples`` = k = 100 samples, a tighter upper bound on -log p(x), the figure comparable with
+    the autoregressive models' exact test NLL.
+
+The conditional VAE's bounds are on -log p(x | y) (the class is given). The autoencoder has no
+likelihood: it is trained on and reports only its reconstruction error -log p(x | z = f(x))
+(``test_reconstruction_error_nats``), which is not a bound on anything.
+
+Shipped beside the weights: ``NAME.png`` (decodings of z ~ N(0, I); a row per class for the
+conditional VAE) and ``NAME.latents.safetensors`` (the test images' posterior means / codes ``mu``
+as float16 [10000, z_dim] and their ``labels``), so the app can draw the latent space without the data.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .. import checkpoints
+from ..data import binarize, load_split
+from ..viz import save_grid_png
+from .base import LabelledImages
+from .image import spread
+
+IW_SAMPLES = 100
+VAL_SEED, TEST_SEED = 1, 2
+SAMPLES_PER_ROW = 8
+
+
+@torch.no_grad()
+def encode_all(model, x: torch.Tensor, y: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    """Codes (VAE: posterior means) of binary images x with labels y, float32 on the CPU."""
+    device = model.device
+    return torch.cat([model.encode(xb.to(device), yb.to(device) if model.conditional else None).float().cpu()
+                      for xb, yb in zip(x.split(batch_size), y.split(batch_size))])
+
+
+@torch.no_grad()
+def measure(model, x: torch.Tensor, y: torch.Tensor, k: int, seed: int, batch_size: int = 100) -> dict:
+    """``model.measure`` of every image, batch by batch with one seeded generator: {name: float64 [N] nats}."""
+    device, g = model.device, torch.Generator(model.device).manual_seed(seed)
+    parts = [model.measure(xb.to(device), yb.to(device) if model.conditional else None, k, g)
+             for xb, yb in zip(x.split(batch_size), y.split(batch_size))]
+    return {name: torch.cat([p[name].cpu() for p in parts]) for name in parts[0]}
+
+
+class Autoencoding(LabelledImages):
+    """Trains and measures any latent-variable model through its protocol (``gen_core.models.autoencoder``)."""
+
+    datasets = ("fashion-mnist", "mnist")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.val_metric = f"val_{self.model.objective}"
+
+    def inputs(self, images_uint8):
+        return binarize(images_uint8)
+
+    def step(self, batch, optimizers):
+        return {self.model.objective: super().step(batch, optimizers)["loss"]}
+
+    def validate(self):
+        return measure(self.model, *self.split("val"), 0, VAL_SEED, batch_size=500)[self.model.objective].mean().item()
+
+    def test_metrics(self, limit=None):
+        images, labels = load_split(self.dataset, "test", self.data_dir)
+        idx = spread(images[: self.limit], limit)
+        measured = measure(self.model, binarize(images[idx]), labels[idx], IW_SAMPLES, TEST_SEED)
+        bound = {"iw_samples": IW_SAMPLES} if self.model.has_likelihood_bound else {}
+        return {**{f"test_{name}": v.mean().item() for name, v in measured.items()}, **bound,
+                "test_images": len(idx)}
+
+    def describe(self, m):
+        return self.model.describe(m)
+
+    def protocol(self):
+        return {"train": "first 55,000 training images", "val": "last 5,000 training images",
+                "test": "10,000 test images", "binarization": "pixel >= 128",
+                "metric": self.model.measured_as(IW_SAMPLES), "limit": self.limit}
+
+    def reference(self):
+        """Per-dimension mean and standard deviation of the test images' codes (the sliders' ±4 sigma range)."""
+        mu = encode_all(self.model, *self.split("test"))
+        return {"latent_mean": [round(v, 4) for v in mu.mean(0).tolist()],
+                "latent_std": [round(v, 4) for v in mu.std(0).tolist()]}
+
+    def artifacts(self, out: Path, seed: int, run: Path) -> None:
+        x, y = self.split("test")
+        checkpoints.save_companion(out, "latents", {"mu": encode_all(self.model, x, y).half(),
+                                                    "labels": y.to(torch.uint8)})
+        g = torch.Generator().manual_seed(seed)
+        m = self.model
+        if m.conditional:
+            labels = torch.arange(m.n_classes).repeat_interleave(SAMPLES_PER_ROW).to(m.device)
+            z = torch.randn(len(labels), m.z_dim, generator=g)
+        else:
+            labels, z = None, torch.randn(8 * SAMPLES_PER_ROW, m.z_dim, generator=g)
+        save_grid_png(m.mean_image(z, labels), out.with_suffix(".png"), nrow=SAMPLES_PER_ROW)

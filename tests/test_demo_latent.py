@@ -1,0 +1,103 @@
+"""demo.latent, the Latent tab: encoding, sliders, typed codes, the conditional VAE's class, interpolation,
+random codes, bad input as clear messages, and its API endpoints."""
+import gradio as gr
+import numpy as np
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from demo import latent as tab
+from demo import shipped
+from gen_core import checkpoints
+from gen_core.data import binarize
+from gen_core.data.gallery import gallery
+
+pytest_plugins = ["latent_models"]  # the fixtures labelled_data and published
+
+
+@pytest.fixture
+def app_models(published, monkeypatch):
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", published[0])
+    for cached in (shipped._load, shipped.names, tab.plane_for):
+        cached.cache_clear()
+    yield
+    for cached in (shipped._load, shipped.names, tab.plane_for):
+        cached.cache_clear()
+
+
+def first_image():
+    return gallery()[0][3, 0].numpy()
+
+
+def test_encoding_sets_the_sliders_to_the_posterior_mean(app_models):
+    out = tab.encode("vae_2d-fashion-mnist", None, first_image())
+    sliders, (picture, manifold, scatter, caption, text, note, chart) = out[:tab.MAX_DIMS], out[tab.MAX_DIMS:]
+    model = shipped.get("vae_2d-fashion-mnist")
+    x = binarize(gallery()[0][3:4])
+    mu = model.encode(x)[0].detach()
+    assert [s.value for s in sliders[:2]] == [round(float(v), 2) for v in mu]
+    assert all(s.visible for s in sliders[:2]) and not any(s.visible for s in sliders[2:])
+    assert picture.shape[2] == 3 and manifold.value is not None and scatter.value is not None and caption.visible
+    assert "ELBO" in note and chart.visible
+    ae = tab.encode("ae-fashion-mnist", None, first_image())
+    assert "no prior" in ae[-2] and not ae[-1].visible and not ae[tab.MAX_DIMS + 2].visible  # no plane: 16-D
+
+
+def test_sliders_decode_the_same_z_to_the_same_picture(app_models):
+    a = tab.slide("vae_2d-fashion-mnist", None, 0.5, -1.0, *[0] * 14)
+    b = tab.slide("vae_2d-fashion-mnist", None, 0.5, -1.0, *[7] * 14)  # values past z_dim are ignored
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == "0.50, -1.00"
+    far = tab.slide("vae_2d-fashion-mnist", None, 9.0, -1.0)  # beyond +-4 sigma: clipped
+    edge = tab.slide("vae_2d-fashion-mnist", None, 4.0, -1.0)
+    assert np.array_equal(far[0], edge[0]) and far[2] == "4.00, -1.00"
+    style = [tab.restyle("cvae-fashion-mnist", c, 0.3, 0.3)[0] for c in ("Trouser", "Bag")]
+    assert not np.array_equal(*style)  # the class changes, the style stays
+
+
+def test_interpolation_and_random_codes(app_models):
+    strip = tab.interpolation("vae-fashion-mnist", None, 0, 5, 6)
+    assert strip.shape[1] > strip.shape[0] * 6  # x0, 6 decodings, x1 in a row
+    assert tab.random_codes(0, 4) is not None
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tab.slide("vae-fashion-mnist", None, 1.0, 2.0), "16 latent dimensions"),
+    (lambda: tab.decode_text("vae_2d-fashion-mnist", None, "1, 2, 3"), "exactly 2 values"),
+    (lambda: tab.decode_text("vae_2d-fashion-mnist", None, "1, nan"), "finite"),
+    (lambda: tab.decode_text("vae_2d-fashion-mnist", None, "a, b"), "2 numbers"),
+    (lambda: tab.slide("cvae-fashion-mnist", "Cat", 1, 2), "Unknown class"),
+    (lambda: tab.encode("vae-fashion-mnist", None, None), "Choose an image"),
+    (lambda: tab.encode("vae-fashion-mnist", None, np.zeros((5, 5))), "28x28"),
+    (lambda: tab.interpolation("vae-fashion-mnist", None, 0, 99, 5), "gallery image"),
+    (lambda: tab.interpolation("vae-fashion-mnist", None, 0, 1, 99), "Steps"),
+    (lambda: tab.random_codes(-1, 4), "Seed"),
+    (lambda: tab.get("nope"), "no checkpoint"),
+])
+def test_bad_input_is_a_clear_message(app_models, call, message):
+    with pytest.raises(gr.Error, match=message):
+        call()
+
+
+def test_a_typed_code_moves_the_sliders(app_models):
+    picture, scatter, text, *sliders = tab.decode_text("vae_2d-fashion-mnist", None, "1.5; -9")
+    assert text == "1.50, -4.00" and [s.value for s in sliders[:2]] == [1.5, -4.0]
+
+
+def test_the_latent_endpoints_through_gradio_client(app_url):
+    names = shipped.names("latent")
+    if not names:
+        pytest.skip("no latent-variable checkpoint is shipped")
+    client = Client(app_url, verbose=False, download_files=False)
+    name = names[0]
+    z_dim = checkpoints.read_meta(name)["config"]["z_dim"]
+    picture, scatter, text = client.predict(name, "T-shirt/top", *[0.5] * tab.MAX_DIMS, api_name="/latent_slide")
+    assert picture["path"] and text == ", ".join(["0.50"] * z_dim)
+    with pytest.raises(AppError, match=f"exactly {z_dim} values"):
+        client.predict(name, "T-shirt/top", ", ".join(["1"] * (z_dim + 1)), api_name="/latent_decode")
+    out = client.predict(name, "T-shirt/top", api_name="/latent_encode")
+    assert len(out) == tab.MAX_DIMS + 7 and "nats" in out[-2]
+
+
+def test_a_model_of_another_family_is_refused(tiny_nade):
+    with pytest.raises(gr.Error, match="not a latent-variable model"):
+        tab.get(tiny_nade)

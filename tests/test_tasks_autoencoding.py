@@ -1,0 +1,35 @@
+"""gen_core.tasks.autoencoding: training a VAE, a conditional VAE and an autoencoder measures what each has
+(both bounds, or the reconstruction error) under the sidecar's names, and ships the test images' codes."""
+import pytest
+import torch
+
+from gen_core import checkpoints
+
+pytest_plugins = ["latent_models"]  # the fixtures labelled_data and published
+
+
+def test_training_measures_both_bounds_and_ships_the_codes(published):
+    out, metas = published
+    m = metas["vae"]["metrics"]
+    assert m["iw_samples"] >= 100 and m["test_images"] == 40
+    assert m["test_neg_elbo_nats"] == pytest.approx(m["test_reconstruction_nats"] + m["test_kl_nats"])
+    assert 0 < m["test_iw_nll_nats"] < m["test_neg_elbo_nats"] + 1  # tighter, up to sampling noise
+    assert "test_iw_nll_nats" not in metas["ae"]["metrics"] and metas["ae"]["metrics"]["test_reconstruction_error_nats"] > 0
+    assert "p(x | y)" in metas["cvae"]["data_protocol"]["metric"]
+    codes = checkpoints.read_companion(out / "vae_2d-fashion-mnist", "latents")
+    assert codes["mu"].shape == (40, 2) and codes["mu"].dtype == torch.float16 and codes["labels"].shape == (40,)
+    assert len(metas["ae"]["latent_std"]) == 16
+    for suffix in (".safetensors", ".json", ".png", ".latents.safetensors"):
+        assert (out / f"vae_2d-fashion-mnist{suffix}").is_file()
+
+
+def test_each_model_is_trained_validated_and_tested_on_what_it_has(published):
+    """The sidecar's names: -ELBO and both bounds for the VAEs, the reconstruction error for the autoencoder."""
+    _, metas = published
+    vae = ["test_neg_elbo_nats", "test_iw_nll_nats", "iw_samples", "test_reconstruction_nats", "test_kl_nats"]
+    for name, objective, tested in (("vae", "neg_elbo_nats", vae), ("vae_2d", "neg_elbo_nats", vae),
+                                    ("cvae", "neg_elbo_nats", vae),
+                                    ("ae", "reconstruction_error_nats", ["test_reconstruction_error_nats"])):
+        meta = metas[name]
+        assert sorted(meta["metrics"]) == sorted([f"val_{objective}", *tested, "test_images"]), name
+        assert {f"train_{objective}", f"val_{objective}"} <= set(meta["history"][-1]), name
