@@ -4,8 +4,8 @@ Per model: parameters; ms per pixel step and seconds to draw 16 images (784 step
 with the model's own stepper; the same per-step cost with the naive stepper that recomputes the
 whole image for every pixel (timed over ``--naive-steps`` steps and extrapolated), and the ratio.
 Per GAN: the time to draw a 64-image grid, G(z) and D(x) for each (one forward pass each).
-Per VAE / autoencoder: the server-side time of one Latent-tab slider update (decode z, draw the
-picture, mark z on the 2-D plane's scatter, PNG-encode both as the app does), median and 95th percentile.
+Per VAE / autoencoder: the core's share of one Latent-tab slider update (decode z, lay the image out),
+median and 95th percentile. ``--ui``: serve app.py and time start-up and Generate end to end.
 Uses the shipped checkpoint when there is one (timings do not depend on the weights otherwise).
 ``--train``: instead, seconds per training step of every image model (a batch of the registry's
 size; loss, backward, Adam), in float32 and under bf16 autocast (``train --cpu-bf16``).
@@ -13,6 +13,7 @@ size; loss, backward, Adam), in float32 and under bf16 autocast (``train --cpu-b
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -27,7 +28,7 @@ import torch
 from . import checkpoints
 from .models import REGISTRY, build
 from .models.charlm import RecomputeReader, StepReader, iter_generate
-from .sampling import RecomputeStepper, draw
+from .sampling import RecomputeStepper, iter_sample
 
 
 def model_for(name: str, dataset: str = "fashion-mnist"):
@@ -37,17 +38,13 @@ def model_for(name: str, dataset: str = "fashion-mnist"):
     return build(name).eval(), False
 
 
-@torch.no_grad()
-def time_steps(model, stepper_cls, n: int, steps: int, seed: int = 0) -> float:
-    """Seconds per pixel step over the first ``steps`` steps of drawing n images."""
-    g = torch.Generator().manual_seed(seed)
-    x = torch.zeros(n, 1, model.image_size, model.image_size)
-    stepper = stepper_cls(model, x) if stepper_cls else model.stepper(x)
-    flat = x.view(n, -1)
+def time_steps(model, stepper, n: int, steps: int, seed: int = 0) -> float:
+    """Seconds per pixel step over the first ``steps`` steps of drawing n images with the sampling loop
+    (``stepper``: None for the model's own step, ``RecomputeStepper`` for the naive one)."""
+    loop = iter_sample(model, n, generator=torch.Generator().manual_seed(seed), stepper=stepper)
     t = time.perf_counter()
-    for i in range(steps):
-        value, _ = draw(stepper(i), model.n_values, 1.0, g)
-        flat[:, stepper.positions[i]] = value
+    for _ in itertools.islice(loop, steps):
+        pass
     return (time.perf_counter() - t) / steps
 
 
@@ -56,9 +53,7 @@ def bench(names=None, n: int = 16, naive_steps: int = 30) -> list[dict]:
     for name in names or [m for m, spec in REGISTRY.items() if spec.task == "image"]:
         model, shipped = model_for(name)
         time_steps(model, None, n, 10)  # warm-up
-        t0 = time.perf_counter()
-        model.sample(n, generator=torch.Generator().manual_seed(0))
-        total = time.perf_counter() - t0
+        total = time_steps(model, None, n, model.num_pixels) * model.num_pixels
         naive = time_steps(model, RecomputeStepper, n, naive_steps)
         step = total / model.num_pixels
         rows.append({"model": name, "shipped": shipped, "parameters": sum(p.numel() for p in model.parameters()),
