@@ -110,8 +110,9 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
     generator = torch.Generator().manual_seed(seed)
     t0, steps = time.perf_counter(), 0
     x = None
-    for _, pos, x, _ in iter_sample(model, n, known=known[0], known_mask=~hidden[None], temperature=temperature,
-                                    generator=generator):  # in the order sampled in (MADE: known pixels first)
+    for step in iter_sample(model, n, known=known[0], known_mask=~hidden[None], temperature=temperature,
+                            generator=generator):  # in the order sampled in (MADE: known pixels first)
+        pos, x = step.pos, step.x
         if flat_hidden[pos]:
             flat_drawn[pos] = True
             steps += 1

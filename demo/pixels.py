@@ -30,7 +30,7 @@ def generate(name: str, seed=0, temperature=1.0, n=4):
     every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
     t0 = time.perf_counter()
     x = probs = None
-    for i, pos, x, probs in iter_sample(model, n, temperature=temperature, generator=generator):
+    for i, pos, x, probs, _ in iter_sample(model, n, temperature=temperature, generator=generator):
         if (i + 1) % every == 0 and i + 1 < model.num_pixels:
             yield (images.mark(images.image_grid(x, model.n_values), pos, n, model.image_size),
                    images.prob_grid(probs), f"pixel {i + 1} / {model.num_pixels}")
@@ -68,7 +68,7 @@ def race(names, seed=0, temperature=1.0, n=2):
     for i in range(steps):
         for k, stream in enumerate(streams):
             t0 = time.perf_counter()
-            _, _, canvases[k], _ = next(stream)
+            canvases[k] = next(stream).x
             spent[k] += time.perf_counter() - t0
         if (i + 1) % every == 0 or i + 1 == steps:
             tiles = np.concatenate([images.gray_rgb(x, m.n_values) for x, m in zip(canvases, racers)])

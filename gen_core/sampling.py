@@ -7,6 +7,7 @@ A model speeds the loop up by overriding its ``stepper`` (the per-pixel logits),
 from __future__ import annotations
 
 import abc
+from typing import NamedTuple
 
 import torch
 
@@ -75,33 +76,52 @@ def _broadcast(t: torch.Tensor | None, n: int, shape, dtype, device) -> torch.Te
     return t.expand(n, *shape[1:]).clone()
 
 
+def distribution(logits: torch.Tensor, n_values: int, temperature: float) -> torch.Tensor:
+    """The tempered distribution a pixel is drawn from, [n, 1] p(x = 1) for a binary model or [n, K]
+    probabilities of each level: sigma(logit / T) or softmax(logits / T). Temperature 0 is greedy:
+    all the mass on the most likely value (for these models a blank canvas: black is each pixel's
+    likeliest value, so a greedy draw never puts ink anywhere)."""
+    logits = logits.float()
+    if n_values == 2:
+        return (logits > 0).float() if temperature <= 0 else torch.sigmoid(logits / temperature)
+    if temperature <= 0:
+        return torch.nn.functional.one_hot(logits.argmax(1), n_values).float()
+    return torch.softmax(logits / temperature, dim=1)
+
+
 def draw(logits: torch.Tensor, n_values: int, temperature: float, generator=None):
     """Draw one value per row of ``logits`` [n, C]; returns (values [n], probability map entry [n]).
 
     The map entry is p(x = 1) for a binary model and the expected intensity E[x] / (K - 1) otherwise,
-    both under the tempered distribution actually sampled from. Temperature 0 is greedy.
+    both under the tempered distribution actually sampled from (``distribution``). Temperature 0 is greedy.
     """
-    logits = logits.float()
+    probs = distribution(logits, n_values, temperature)
     if n_values == 2:
-        logit = logits[:, 0]
-        if temperature <= 0:
-            return (logit > 0).float(), (logit > 0).float()
-        p = torch.sigmoid(logit / temperature)
-        return torch.bernoulli(p, generator=generator), p
+        p = probs[:, 0]
+        return (p if temperature <= 0 else torch.bernoulli(p, generator=generator)), p
     levels = torch.arange(n_values, device=logits.device, dtype=torch.float32)
     if temperature <= 0:
-        v = logits.argmax(1).float()
+        v = logits.float().argmax(1).float()
         return v, v / (n_values - 1)
-    probs = torch.softmax(logits / temperature, dim=1)
     v = torch.multinomial(probs, 1, generator=generator)[:, 0].float()
     return v, probs @ levels / (n_values - 1)
+
+
+class Step(NamedTuple):
+    """One step of the loop: step i drew pixel ``pos`` from the output ``out`` [n, out_channels] (None
+    when every image already knew it); ``x`` and ``probs`` are the canvas and the probability map."""
+    i: int
+    pos: int
+    x: torch.Tensor
+    probs: torch.Tensor
+    out: torch.Tensor | None
 
 
 @torch.no_grad()
 def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: float = 1.0,
                 generator: torch.Generator | None = None, stepper=None):
-    """Yield (i, pos, x, probs) after each of the D pixels: step, the pixel drawn, canvas [n,1,H,W] and
-    probability map [n,1,H,W].
+    """Yield a ``Step`` (i, pos, x, probs, out) after each of the D pixels: step, the pixel drawn, canvas
+    [n,1,H,W], probability map [n,1,H,W] and the step's output (the logits drawn from).
 
     ``known``/``known_mask`` ([H,W], [1,H,W] or [n,1,H,W]) fix pixels for completion; those pixels keep
     their values whatever the model says. ``stepper(model, x)`` makes the per-pixel step (default: the
@@ -126,19 +146,20 @@ def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: floa
     model = model.conditioned_on(mask if known_mask is not None else None)
     step = stepper(model, x) if stepper else model.stepper(x)
     for i, pos in enumerate(step.positions):
-        is_known = m_flat[:, pos]
+        is_known, out = m_flat[:, pos], None
         if not (step.skippable and bool(is_known.all())):
-            value, p = model.draw(step(i), temperature, generator)
+            out = step(i)
+            value, p = model.draw(out, temperature, generator)
             x_flat[:, pos] = torch.where(is_known, x_flat[:, pos], value)
             p_flat[:, pos] = torch.where(is_known, p_flat[:, pos], p)
-        yield i, pos, x, probs
+        yield Step(i, pos, x, probs, out)
 
 
 def sample(model, n: int, **options) -> torch.Tensor:
     """The finished canvas of ``iter_sample`` (same options)."""
     x = None
-    for _, _, x, _ in iter_sample(model, n, **options):
-        pass
+    for step in iter_sample(model, n, **options):
+        x = step.x
     return x
 
 

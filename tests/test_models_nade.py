@@ -7,7 +7,7 @@ from gen_core.models.nade import NADE, Conditionals
 def test_the_o_dh_backward_passes_gradcheck():
     g = torch.Generator().manual_seed(0)
     d, h, batch = 9, 5, 4
-    x = (torch.rand(batch, d, generator=g) < 0.5).double()
+    x = (torch.rand(batch, d, generator=g) < 0.5).double().requires_grad_()  # the input gradient too
     W, c, alpha, b = (torch.randn(*shape, generator=g, dtype=torch.double, requires_grad=True)
                       for shape in ((h, d), (h,), (d, h), (d,)))
     assert torch.autograd.gradcheck(Conditionals.apply, (x, W, c, alpha, b))

@@ -17,7 +17,7 @@ def test_fast_stepper_samples_exactly_what_recomputation_samples(name):
 
 def test_the_loop_streams_every_pixel_in_order():
     model = tiny("nade", 4)
-    seen = [(i, pos, x.clone(), p.clone()) for i, pos, x, p in iter_sample(model, 2)]
+    seen = [(i, pos, x.clone(), p.clone()) for i, pos, x, p, _ in iter_sample(model, 2)]
     assert [i for i, *_ in seen] == list(range(16)) and [pos for _, pos, *_ in seen] == model.order.tolist()
     assert all(((p >= 0) & (p <= 1)).all() for *_, p in seen)
     assert seen[0][2].flatten(1)[:, 1:].eq(0).all()  # nothing beyond the first pixel drawn yet

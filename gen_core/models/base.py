@@ -80,6 +80,10 @@ class ImageAR(nn.Module, abc.ABC):
         returns (values [n], probability-map entries [n]). A model with another output (a density) overrides it."""
         return sampling.draw(out, self.n_values, temperature, generator)
 
+    def distribution(self, out: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+        """The tempered distribution one step's output [n, out_channels] draws from (``sampling.distribution``)."""
+        return sampling.distribution(out, self.n_values, temperature)
+
     def stepper(self, x: torch.Tensor) -> sampling.Stepper:
         """Per-pixel logits while sampling; models with caches (NADE, PixelCNN, ...) override this."""
         return sampling.RecomputeStepper(self, x)

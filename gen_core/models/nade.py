@@ -39,14 +39,17 @@ class Conditionals(torch.autograd.Function):
         x, W, alpha, a_end = ctx.saved_tensors
         a = a_end.clone()                                          # a_{d+1}, walked back below
         grad_W, grad_alpha = torch.empty_like(W), torch.empty_like(alpha)
+        grad_x = torch.empty_like(x) if ctx.needs_input_grad[0] else None  # asked for by receptive fields
         delta_a = torch.zeros_like(a)                              # sum_{k>i} dL/da_k
         for i in reversed(range(x.shape[1])):
             grad_W[:, i] = delta_a.t() @ x[:, i]                   # a_k (k > i) holds W_{:,i} x_i
+            if grad_x is not None:
+                grad_x[:, i] = delta_a @ W[:, i]
             a.addr_(x[:, i], W[:, i], alpha=-1)                    # back to a_i
             h_i = torch.sigmoid(a)
             grad_alpha[i] = g[:, i] @ h_i
             delta_a.addcmul_(g[:, i, None] * alpha[i], h_i * (1 - h_i))
-        return None, grad_W, delta_a.sum(0), grad_alpha, g.sum(0)
+        return grad_x, grad_W, delta_a.sum(0), grad_alpha, g.sum(0)
 
 
 class NADE(ImageAR):
