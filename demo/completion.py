@@ -123,11 +123,10 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
 
 
 def build():
-    layout.explain(EXPLAIN)
-    choices = [(shipped.label(c), c) for c in shipped.names("image")]
-    if not choices:
-        gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train made`.")
+    names = layout.opening(EXPLAIN, "image", "No autoregressive image model is shipped yet: train one with `python -m gen_core.train made`.")
+    if not names:
         return
+    choices = [(shipped.label(c), c) for c in names]
     default = next((c for _, c in choices if shipped.model_class(c).order_agnostic), choices[0][1])
     image, _ = picker.build("completion")
     with gr.Row():

@@ -77,11 +77,10 @@ def race(names, seed=0, temperature=1.0, n=2):
 
 
 def build():
-    layout.explain(EXPLAIN)
-    choices = [(shipped.label(c), c) for c in shipped.names("image")]
-    if not choices:
-        gr.Markdown("No model is shipped yet: train one with `python -m gen_core.train nade`.")
+    names = layout.opening(EXPLAIN, "image", "No model is shipped yet: train one with `python -m gen_core.train nade`.")
+    if not names:
         return
+    choices = [(shipped.label(c), c) for c in names]
     with gr.Row():
         name = gr.Dropdown(choices, value=choices[0][1], label="model")
         seed = gr.Number(0, label="seed", precision=0, minimum=0)

@@ -267,25 +267,11 @@ def main(argv=None):
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
     if rows:
         print("batch of 16 images, 784 pixel steps each\n" + table(rows))
-    gans = chosen("gan")
-    gan_rows = gan_grid(gans) if gans != [] else []
-    for r in gan_rows:
-        print(f"{r['model']:20} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  "
-              f"64-image grid, G(z) and D(x): {r['ms_for_64_image_grid']:.1f} ms")
-    rows += gan_rows
-    texts = chosen("text")
-    text_rows = text_rates(texts) if texts != [] else []
-    for r in text_rows:
-        print(f"{r['model']:28} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  sampling: "
-              f"{r['chars_per_s']:,.0f} characters/s (naive full recompute: {r['naive_chars_per_s']:,.0f})")
-    rows += text_rows
-    latents = chosen("latent")
-    latent_rows = latent_slider(latents) if latents != [] else []
-    for r in latent_rows:
-        print(f"{r['model']:20} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  Latent-tab slider update "
-              f"(server side): median {r['slider_update_ms_median']:.1f} ms, 95th percentile "
-              f"{r['slider_update_ms_p95']:.1f} ms")
-    rows += latent_rows
+    for task, measure, line in FAMILY_LINES:
+        names = chosen(task)
+        for r in measure(names) if names != [] else []:
+            print(f"{r['model']:28} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  " + line(r))
+            rows.append(r)
     write_json(rows, args.json)
     return rows
 
@@ -305,6 +291,15 @@ def train_table(names, args) -> list[dict]:
               f"{r['s_per_step_float32'] / r['s_per_step_bf16']:>8.2f}x")
     write_json(rows, args.json)
     return rows
+
+
+FAMILY_LINES = (  # the other families: what times them, and their line of the report
+    ("gan", gan_grid, lambda r: f"64-image grid, G(z) and D(x): {r['ms_for_64_image_grid']:.1f} ms"),
+    ("text", text_rates, lambda r: f"sampling: {r['chars_per_s']:,.0f} characters/s "
+                                   f"(naive full recompute: {r['naive_chars_per_s']:,.0f})"),
+    ("latent", latent_slider, lambda r: f"Latent-tab slider update (core): median {r['slider_update_ms_median']:.1f} "
+                                        f"ms, 95th percentile {r['slider_update_ms_p95']:.1f} ms"),
+)
 
 
 def ui_table(args, n: int = 16) -> list[dict]:

@@ -152,6 +152,18 @@ def learning_rate(settings: Settings, lr: float, step: int, total: int) -> float
     return lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+SWITCHES = {  # the on/off options, and what each does
+    "--cpu-bf16": "bf16 autocast for the training steps on the CPU too (validation and test stay float32); "
+                  "worth it on CPUs with AMX, where the convolutional models train about 2.4x faster",
+    "--hflip": "image likelihood models: train on every image and its left-right mirror image "
+               "(twice the steps per epoch; a regularizer against overfitting)",
+    "--weights-float16": "publish the weights in float16 (half the file size); the test metrics are measured "
+                         "after that rounding",
+    "--publish-best": "train nothing: measure and publish the run's best checkpoint so far (a run that will "
+                      "take several sessions can ship its model early; its sidecar says after which epoch)",
+}
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(prog="python -m gen_core.train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -171,18 +183,8 @@ def parse_args(argv=None):
     ap.add_argument("--out", default=str(checkpoints.CHECKPOINT_DIR), help="where the best checkpoint goes")
     ap.add_argument("--run-dir", default=str(RUN_DIR))
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    ap.add_argument("--cpu-bf16", action="store_true",
-                    help="bf16 autocast for the training steps on the CPU too (validation and test stay float32); "
-                         "worth it on CPUs with AMX, where the convolutional models train about 2.4x faster")
-    ap.add_argument("--hflip", action="store_true",
-                    help="image likelihood models: train on every image and its left-right mirror image "
-                         "(twice the steps per epoch; a regularizer against overfitting)")
-    ap.add_argument("--weights-float16", action="store_true",
-                    help="publish the weights in float16 (half the file size); the test metrics are measured "
-                         "after that rounding")
-    ap.add_argument("--publish-best", action="store_true",
-                    help="train nothing: measure and publish the run's best checkpoint so far (a run that will "
-                         "take several sessions can ship its model early; its sidecar says after which epoch)")
+    for flag, text in SWITCHES.items():
+        ap.add_argument(flag, action="store_true", help=text)
     ap.add_argument("--ema", type=float, default=None, metavar="DECAY",
                     help="validate, keep and publish an exponential moving average of the weights (Polyak "
                          "averaging), e.g. 0.9995; may be switched on when resuming")

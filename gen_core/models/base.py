@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .. import sampling
+from ..nn import MaskedConv2d, PixelHead
 
 
 def conditional_log_prob(logits: torch.Tensor, x: torch.Tensor, n_values: int) -> torch.Tensor:
@@ -92,3 +93,29 @@ class ImageAR(nn.Module, abc.ABC):
         """Draw n images [n, 1, H, W] (options: ``known``, ``known_mask``, ``temperature``, ``generator``,
         as for ``sampling.iter_sample``)."""
         return sampling.sample(self, n, **options)
+
+
+class MaskedConvNet(ImageAR):
+    """The layout PixelCNN and PixelRNN share: a mask-'A' convolution reads x (pixel i never sees x_i),
+    a stack of causal layers transforms it, and a 1x1 head gives every pixel's logits in one pass.
+    ``stack`` names the attribute that holds the family's layers (it is in the checkpoints' keys), and
+    ``stepper_class`` is the family's incremental sampler."""
+
+    stack: str
+    stepper_class: type
+
+    def __init__(self, image_size: int, n_values: int, channels: int, first_kernel: int, head_channels: int,
+                 make_layers):
+        super().__init__(image_size, n_values)
+        self.input_conv = MaskedConv2d(1, channels, first_kernel, "A")
+        setattr(self, self.stack, nn.ModuleList(make_layers()))
+        self.head = PixelHead(channels, head_channels, self.out_channels)
+
+    def logits(self, x):
+        h = self.input_conv(self.scale(x))
+        for layer in getattr(self, self.stack):
+            h = layer(h)
+        return self.head(h)
+
+    def stepper(self, x):
+        return self.stepper_class(self, x)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn import MaskedConv2d, PixelHead, pointwise
+from ..nn import MaskedConv2d, pointwise
 from ..sampling import PaddedCanvasStepper
-from .base import ImageAR
+from .base import MaskedConvNet
 
 
 class ResidualBlock(nn.Module):
@@ -31,24 +31,6 @@ class ResidualBlock(nn.Module):
 
     def forward(self, h):
         return h + self.proj(F.relu(self.conv(F.relu(h))))
-
-
-class PixelCNN(ImageAR):
-    def __init__(self, image_size: int = 28, n_values: int = 2, channels: int = 64, n_blocks: int = 7,
-                 kernel: int = 3, first_kernel: int = 7, head_channels: int = 64):
-        super().__init__(image_size, n_values)
-        self.input_conv = MaskedConv2d(1, channels, first_kernel, "A")
-        self.blocks = nn.ModuleList(ResidualBlock(channels, kernel) for _ in range(n_blocks))
-        self.head = PixelHead(channels, head_channels, self.out_channels)
-
-    def logits(self, x):
-        h = self.input_conv(self.scale(x))
-        for block in self.blocks:
-            h = block(h)
-        return self.head(h)
-
-    def stepper(self, x):
-        return PixelCNNStepper(self, x)
 
 
 class PixelCNNStepper(PaddedCanvasStepper):
@@ -68,3 +50,14 @@ class PixelCNNStepper(PaddedCanvasStepper):
             cache[:, :, r + p, c + p] = F.relu(h)
             h = h + pointwise(block.proj, F.relu(block.conv.at(cache, r, c, p)))
         return m.head.at(h)
+
+
+class PixelCNN(MaskedConvNet):
+    """Residual mask-B blocks: a region above and to the left that grows with depth, blind to the upper right."""
+
+    stack, stepper_class = "blocks", PixelCNNStepper
+
+    def __init__(self, image_size: int = 28, n_values: int = 2, channels: int = 64, n_blocks: int = 7,
+                 kernel: int = 3, first_kernel: int = 7, head_channels: int = 64):
+        super().__init__(image_size, n_values, channels, first_kernel, head_channels,
+                         lambda: [ResidualBlock(channels, kernel) for _ in range(n_blocks)])

@@ -25,9 +25,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn import MaskedConv2d, PixelHead, pointwise
+from ..nn import MaskedConv2d, pointwise
 from ..sampling import PaddedCanvasStepper
-from .base import ImageAR
+from .base import MaskedConvNet
 
 
 def lstm_cell(gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,24 +60,6 @@ class RowLSTM(nn.Module):
         return F.linear(h_pad[:, :, c:c + 3].flatten(1), self.K_ss.weight.flatten(1))
 
 
-class PixelRNN(ImageAR):
-    def __init__(self, image_size: int = 28, n_values: int = 2, channels: int = 64, hidden: int = 32,
-                 n_layers: int = 3, first_kernel: int = 7, head_channels: int = 64):
-        super().__init__(image_size, n_values)
-        self.input_conv = MaskedConv2d(1, channels, first_kernel, "A")
-        self.layers = nn.ModuleList(RowLSTM(channels, hidden) for _ in range(n_layers))
-        self.head = PixelHead(channels, head_channels, self.out_channels)
-
-    def logits(self, x):
-        h = self.input_conv(self.scale(x))
-        for layer in self.layers:
-            h = layer(h)
-        return self.head(h)
-
-    def stepper(self, x):
-        return PixelRNNStepper(self, x)
-
-
 class PixelRNNStepper(PaddedCanvasStepper):
     """Incremental PixelRNN: padded caches of the scaled input and of every layer's input, and per layer
     the state maps h (row r + 1 holds h_r, columns padded by 1) and c (row r + 1 holds c_r), so that
@@ -101,3 +83,16 @@ class PixelRNNStepper(PaddedCanvasStepper):
             h_map[:, :, r + 1, c + 1], c_map[:, :, r + 1, c] = lstm_cell(gates, c_map[:, :, r, c])
             v = v + pointwise(layer.proj, h_map[:, :, r + 1, c + 1])
         return m.head.at(v)
+
+
+class PixelRNN(MaskedConvNet):
+    """Row LSTM layers: the state of row r comes from row r - 1 through a 1x3 convolution, so each pixel
+    sees a triangle above it that widens by one pixel a row; one mask-B 1x3 input-to-state convolution
+    adds the pixels to the left in its own row."""
+
+    stack, stepper_class = "layers", PixelRNNStepper
+
+    def __init__(self, image_size: int = 28, n_values: int = 2, channels: int = 64, hidden: int = 32,
+                 n_layers: int = 3, first_kernel: int = 7, head_channels: int = 64):
+        super().__init__(image_size, n_values, channels, first_kernel, head_channels,
+                         lambda: [RowLSTM(channels, hidden) for _ in range(n_layers)])
