@@ -12,9 +12,9 @@ import json
 import sys
 
 from . import checkpoints, tasks
-from .tasks.image import bits_per_dim, mean_nll, spread
+from .tasks.image import bits_per_dim, mean_nll, representative_subset
 
-__all__ = ["bits_per_dim", "evaluate", "main", "mean_nll", "spread", "table"]
+__all__ = ["bits_per_dim", "evaluate", "main", "mean_nll", "representative_subset", "table"]
 
 
 def evaluate(names=None, limit=None, data_dir=None, device="cpu", write_reference=False) -> list[dict]:
@@ -56,7 +56,7 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*", help="checkpoint names (default: every one in checkpoints/)")
     ap.add_argument("--limit", type=int, default=None,
-                    help="only N test examples, a model-free representative subset (images: see tasks.image.spread)")
+                    help="only N test examples, a model-free representative subset (images: see tasks.image.representative_subset)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH")

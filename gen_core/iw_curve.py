@@ -17,7 +17,7 @@ from . import checkpoints
 from .data import binarize, load_split
 from .models import REGISTRY
 from .tasks.autoencoding import TEST_SEED, measure
-from .tasks.image import nll_per_image, spread
+from .tasks.image import nll_per_image, representative_subset
 
 
 def task_of(name: str) -> str:
@@ -38,7 +38,7 @@ def curve(name: str, ks=(1, 10, 100, 1000), limit: int = 500, data_dir=None,
     out = {}
     for split in ("train", "test"):
         images, labels = load_split(model.meta["dataset"], split, data_dir)
-        idx = spread(images, limit)
+        idx = representative_subset(images, limit)
         x, y = binarize(images[idx]), labels[idx]
         out[split] = {k: measure(model, x, y, k, TEST_SEED, batch_size=50)["iw_nll_nats"].mean().item() for k in ks}
         if exact is not None:

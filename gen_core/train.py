@@ -380,7 +380,7 @@ def finish(args, run: Run, extra: dict | None = None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     task.artifacts(out, args.seed, run.folder)
     checkpoints.save(task.model, out, meta)
-    print(f"{out.name}: {task.describe(meta['metrics'])}")
+    print(f"{out.name}: " + ", ".join(f"{k} {v:.4g}" for k, v in meta["metrics"].items() if isinstance(v, float)))
     return meta
 
 

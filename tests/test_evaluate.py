@@ -8,16 +8,16 @@ from gen_core.models import build
 from test_data_images import write_idx
 
 
-def test_spread_picks_distinct_images_across_the_edge_range():
+def test_the_representative_subset_picks_distinct_images_across_the_edge_range():
     g = torch.Generator().manual_seed(0)
     images = (torch.rand(100, 1, 28, 28, generator=g) < torch.linspace(0, 0.5, 100)[:, None, None, None]) * 255
-    idx = evaluate.spread(images.to(torch.uint8), 10)
+    idx = evaluate.representative_subset(images.to(torch.uint8), 10)
     assert len(idx) == 10 and len(idx.unique()) == 10
     assert idx.min() < 20 and idx.max() >= 80  # from the plain images to the busy ones
-    assert torch.equal(evaluate.spread(images.to(torch.uint8), None), torch.arange(100))
+    assert torch.equal(evaluate.representative_subset(images.to(torch.uint8), None), torch.arange(100))
 
 
-def test_spread_ranks_8bit_images_by_their_code_length_under_a_context_table():
+def test_the_representative_subset_ranks_8bit_images_by_their_code_length_under_a_context_table():
     g = torch.Generator().manual_seed(0)
     smooth = torch.linspace(0, 255, 28).round().to(torch.uint8).expand(1, 1, 28, 28)  # a gradient the table learns
     train = smooth.expand(50, 1, 28, 28)
@@ -27,11 +27,11 @@ def test_spread_ranks_8bit_images_by_their_code_length_under_a_context_table():
     nats = gen_core.tasks.image.context_code_length(images, train)
     ranks = torch.stack([nats.argsort().argsort(), noise.argsort().argsort()]).double()
     assert torch.corrcoef(ranks)[0, 1] > 0.97  # the more noise, the longer the code
-    chosen = noise[evaluate.spread(images, 10, n_values=256, train_uint8=train)].sort().values
+    chosen = noise[evaluate.representative_subset(images, 10, n_values=256, train_uint8=train)].sort().values
     assert (chosen - (torch.arange(10) + 0.5) / 10).abs().max() < 0.1, chosen  # near each decile's centre
-    assert not torch.allclose(noise[evaluate.spread(images, 10)].sort().values, chosen)  # n_values picks the proxy
+    assert not torch.allclose(noise[evaluate.representative_subset(images, 10)].sort().values, chosen)  # n_values picks the proxy
     with pytest.raises(ValueError, match="training images"):
-        evaluate.spread(images, 10, n_values=256)
+        evaluate.representative_subset(images, 10, n_values=256)
 
 
 def test_evaluate_reports_the_mean_nll_of_each_checkpoint(tmp_path, monkeypatch):

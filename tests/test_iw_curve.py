@@ -6,7 +6,7 @@ import torch
 from gen_core import checkpoints, iw_curve
 from gen_core.data import binarize, load_split
 from gen_core.models import build
-from gen_core.tasks.image import nll_per_image, spread
+from gen_core.tasks.image import nll_per_image, representative_subset
 
 pytest_plugins = ["latent_models"]  # the fixtures labelled_data and published
 
@@ -29,7 +29,7 @@ def test_the_iw_curve_sets_an_exact_likelihood_beside_the_bound(published, monke
     checkpoints.save(nade, out / "nade-test", {"model": "nade", "config": {"hidden": 4}, "metrics": {}})
     result = iw_curve.curve("vae-fashion-mnist", ks=(1,), limit=10, data_dir=labelled_data, compare="nade-test")
     images = load_split("fashion-mnist", "test", labelled_data)[0]
-    expected = nll_per_image(nade.eval(), binarize(images[spread(images, 10)])).mean().item()
+    expected = nll_per_image(nade.eval(), binarize(images[representative_subset(images, 10)])).mean().item()
     assert result["test"]["nade-test"] == pytest.approx(expected)
     with pytest.raises(ValueError, match="no exact likelihood"):
         iw_curve.curve("vae-fashion-mnist", ks=(1,), limit=5, data_dir=labelled_data, compare="ae-fashion-mnist")

@@ -15,7 +15,7 @@ The conv encoder/decoder bodies are shared with the VAEs (``gen_core.nn.conv``);
 Both classes answer the same questions, so their task, the app and the tools never ask which one
 they hold: ``has_likelihood_bound`` (a bound on -log p(x) to report?), ``objective`` (the name of
 what training minimizes), ``measure`` (the per-image figures in nats), ``code_distribution``
-(where the codes lie) and ``describe`` / ``measured_as`` (their figures in words).
+(where the codes lie) and ``measured_as`` (what their figures measure, in words).
 """
 from __future__ import annotations
 
@@ -102,8 +102,3 @@ class Autoencoder(nn.Module):
     def measured_as(self, k: int) -> str:
         """What the test figures are (the sidecar's data protocol)."""
         return "reconstruction error -log p(x | z = f(x)); no likelihood"
-
-    def describe(self, metrics: dict) -> str:
-        """The test figures in one line."""
-        return (f"test reconstruction error -log p(x | f(x)) {metrics['test_reconstruction_error_nats']:.2f} "
-                "nats/image (an autoencoder has no likelihood)")

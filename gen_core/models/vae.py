@@ -108,12 +108,6 @@ class VAE(Autoencoder):
         return (f"upper bounds on -log p(x{given}: negative ELBO (1 sample, analytic KL) and the "
                 f"importance-weighted bound with k = {k}")
 
-    def describe(self, metrics: dict) -> str:
-        given = " | y" if self.conditional else ""
-        return (f"test -ELBO {metrics['test_neg_elbo_nats']:.2f} nats/image (reconstruction "
-                f"{metrics['test_reconstruction_nats']:.2f} + KL {metrics['test_kl_nats']:.2f}); importance-weighted "
-                f"bound on -log p(x{given}) {metrics['test_iw_nll_nats']:.2f} nats (k = {metrics['iw_samples']})")
-
     @torch.no_grad()
     def log_weights(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 100,
                     generator: torch.Generator | None = None) -> torch.Tensor:

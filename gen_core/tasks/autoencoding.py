@@ -27,7 +27,7 @@ from .. import checkpoints
 from ..data import binarize, load_split
 from ..viz import save_grid_png
 from .base import LabelledImages
-from .image import spread
+from .image import representative_subset
 
 IW_SAMPLES = 100
 VAL_SEED, TEST_SEED = 1, 2
@@ -71,14 +71,11 @@ class Autoencoding(LabelledImages):
 
     def test_metrics(self, limit=None):
         images, labels = load_split(self.dataset, "test", self.data_dir)
-        idx = spread(images[: self.limit], limit)
+        idx = representative_subset(images[: self.limit], limit)
         measured = measure(self.model, binarize(images[idx]), labels[idx], IW_SAMPLES, TEST_SEED)
         bound = {"iw_samples": IW_SAMPLES} if self.model.has_likelihood_bound else {}
         return {**{f"test_{name}": v.mean().item() for name, v in measured.items()}, **bound,
                 "test_images": len(idx)}
-
-    def describe(self, m):
-        return self.model.describe(m)
 
     def protocol(self):
         return {"train": "first 55,000 training images", "val": "last 5,000 training images",

@@ -82,10 +82,6 @@ class Task(abc.ABC):
     def test_metrics(self, limit: int | None = None) -> dict:
         """Metrics of ``self.model`` on the test data (``limit``: a representative subset)."""
 
-    def describe(self, metrics: dict) -> str:
-        """One line for the console."""
-        return ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, float))
-
     def reference(self) -> dict:
         """Test-set statistics of the model that the app shows without the data (top-level sidecar keys)."""
         return {}

@@ -5,8 +5,6 @@ test images, sidecar ``metrics.test_accuracy``).
 """
 from __future__ import annotations
 
-import torch
-
 from ..metrics import class_accuracy, to_unit_range
 from .base import LabelledImages
 
@@ -26,9 +24,6 @@ class Classification(LabelledImages):
         x, y = self.split("test")
         acc = class_accuracy(self.model, x[:limit], y[:limit])
         return {"test_accuracy": acc, "test_error": 1 - acc, "test_images": len(y[:limit])}
-
-    def describe(self, metrics):
-        return f"test accuracy {metrics['test_accuracy']:.2%} on {metrics['test_images']} images"
 
     def protocol(self):
         return {"train": "first 55,000 training images", "val": "last 5,000 training images",

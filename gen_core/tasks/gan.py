@@ -152,13 +152,6 @@ class Adversarial(LabelledImages):
         x, _ = draw(vae.sample, n, vae.n_classes, TEST_SEED)
         return 2 * x - 1
 
-    def describe(self, m):
-        text = f"{metrics.FID_NAME} {m['fid_classifier']:.2f} ({m['samples']} samples vs the test set)"
-        if "class_accuracy" in m:
-            text += f", class accuracy {m['class_accuracy']:.1%}"
-        refs = {k[4:]: v for k, v in m.items() if k.startswith("fid_") and k != "fid_classifier"}
-        return text + "; reference FIDs: " + ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in refs.items())
-
     def protocol(self):
         return {"train": "first 55,000 training images", "pixels": "8-bit grayscale scaled to [-1, 1] (not binarized)",
                 "val": f"{metrics.FID_NAME}: {VAL_SAMPLES} samples vs the last 5,000 training images",

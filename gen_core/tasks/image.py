@@ -52,7 +52,7 @@ def context_code_length(images_uint8: torch.Tensor, train_uint8: torch.Tensor, l
     return -log_p[context(images_uint8), images_uint8[:, 0].long()].flatten(1).sum(1)
 
 
-def spread(images_uint8: torch.Tensor, limit: int | None, n_values: int = 2,
+def representative_subset(images_uint8: torch.Tensor, limit: int | None, n_values: int = 2,
            train_uint8: torch.Tensor | None = None) -> torch.Tensor:
     """Indices of a representative subset of ``limit`` images, chosen without any model.
 
@@ -111,11 +111,11 @@ class ImageLikelihood(Task):
         return mean_nll(self.model, self.split("val"), device=self.device)
 
     def test_nll(self, limit=None) -> torch.Tensor:
-        """Per-image test NLL of the final model on ``limit`` spread test images (all: computed once, kept)."""
+        """Per-image test NLL of the final model on a representative subset of ``limit`` test images (all: computed once, kept)."""
         if limit not in self.test_nlls:
             images = load_split(self.dataset, "test", self.data_dir)[0][: self.limit]
             train = load_split(self.dataset, "train", self.data_dir)[0] if self.model.n_values > 2 and limit else None
-            x = prepare(images[spread(images, limit, self.model.n_values, train)], self.model.n_values)
+            x = prepare(images[representative_subset(images, limit, self.model.n_values, train)], self.model.n_values)
             self.test_nlls[limit] = nll_per_image(self.model, x, device=self.device)
         return self.test_nlls[limit]
 
@@ -129,9 +129,6 @@ class ImageLikelihood(Task):
         nll = self.test_nll()
         q = torch.quantile(nll, torch.linspace(0, 1, 101, dtype=nll.dtype))
         return {"test_nll_percentiles": [round(v, 3) for v in q.tolist()]}
-
-    def describe(self, metrics):
-        return f"test NLL {metrics['test_nll_nats']:.2f} nats/image, {metrics['bits_per_dim']:.4f} bits/dim"
 
     def protocol(self):
         binarization = "pixel >= 128" if self.model.n_values == 2 else f"{self.model.n_values} levels"

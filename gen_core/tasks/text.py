@@ -93,10 +93,6 @@ class CharLikelihood(Task):
         nats, count = self.nats_per_char(self.eval_split, limit)
         return {"eval_nats_per_char": nats, "eval_bits_per_char": nats / math.log(2), "eval_chars": count}
 
-    def describe(self, metrics):
-        return (f"{self.eval_split} {metrics['eval_nats_per_char']:.4f} nats/char "
-                f"({metrics['eval_bits_per_char']:.4f} bits/char, {metrics['eval_chars']:,} characters)")
-
     def protocol(self):
         if self.corpus.lines:
             split = {"train": "shuffled unique names (fixed seed) except the last 2,000",
