@@ -5,7 +5,7 @@ import gradio as gr
 
 from . import board, completion, gan, latent, likelihood, pixels, text
 
-CSS = ".pix img {image-rendering: pixelated}"
+BASE_CSS = ".pix img {image-rendering: pixelated}"
 
 # the tabs in teaching order: a module with build(), or what the tab will hold until its module lands
 TABS = [
@@ -19,10 +19,14 @@ TABS = [
 ]
 
 
+# the page's style: the shared rules, then each tab module's own ``CSS`` (if it has one)
+CSS = "\n".join([BASE_CSS, *(getattr(content, "CSS", "") for _, content in TABS)])
+
+
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="genlab", delete_cache=(3600, 3600)) as app:
         gr.Markdown("# genlab — watch deep generative models work")
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # on a phone every tab stays one tap away
             for title, content in TABS:
                 with gr.Tab(title, id=title.lower()):
                     if isinstance(content, str):
