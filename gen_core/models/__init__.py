@@ -23,6 +23,7 @@ from .made import MADE
 from .nade import NADE
 from .pixelcnn import PixelCNN
 from .pixelrnn import PixelRNN
+from .rnade import RNADE
 from .vae import VAE
 
 
@@ -43,6 +44,7 @@ REGISTRY: dict[str, Spec] = {
     "made": Spec(MADE, {"hidden": [4000], "eval_orders": 8, "fixed_masks": True,
                         "orderings": ["rows from top-left", "rows from bottom-right", "columns from top-left",
                                       "columns from bottom-right"]}, lr=1e-3, batch_size=100, epochs=40),
+    "rnade": Spec(RNADE, {"hidden": 100, "components": 10}, lr=1e-2, batch_size=100, epochs=20),
     "pixelcnn": Spec(PixelCNN, {"channels": 48, "n_blocks": 15}, lr=1e-3, batch_size=64, epochs=16),
     "pixelcnn_8bit": Spec(PixelCNN, {"n_values": 256, "channels": 48, "n_blocks": 15, "head_channels": 128},
                           lr=1e-3, batch_size=64, epochs=10),
@@ -80,4 +82,4 @@ def build(name: str, config: dict | None = None) -> nn.Module:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["Autoencoder", "CharLSTM", "CharRNN", "CharTransformer", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["Autoencoder", "CharLSTM", "CharRNN", "CharTransformer", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
