@@ -38,11 +38,20 @@ class ImageTransformer(ImageAR):
         """Position embeddings row(r) + col(c) of the D pixels in raster order: [D, d_model]."""
         return (self.pos_row[:, None] + self.pos_col[None]).flatten(0, 1)
 
+    def embed_values(self, values: torch.Tensor) -> torch.Tensor:
+        """Embeddings of pixel values [B, L] (0..K-1): the table's rows, read as a linear interpolation
+        between neighbouring levels, which equals the row exactly at every level and lets the gradient
+        reach the pixels (``gen_core.receptive_field``)."""
+        low = values.detach().floor().clamp(0, self.n_values - 1)
+        frac = (values - low)[..., None]
+        high = (low + 1).clamp(max=self.n_values - 1)
+        return self.embed(low.long()) * (1 - frac) + self.embed(high.long()) * frac
+
     def logits(self, x):
         B, size = x.shape[0], self.image_size
-        values = x.flatten(1).long()
-        tokens = torch.cat([values.new_full((B, 1), self.start), values[:, :-1]], dim=1)  # shift right
-        h = self.transformer(self.embed(tokens) + self.pos())
+        values = x.flatten(1)
+        start = self.embed.weight[self.start].expand(B, 1, -1)
+        h = self.transformer(torch.cat([start, self.embed_values(values[:, :-1])], dim=1) + self.pos())  # shift right
         return self.head(h).transpose(1, 2).reshape(B, self.out_channels, size, size)
 
     def stepper(self, x):

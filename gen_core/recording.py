@@ -1,0 +1,83 @@
+"""A draw recorded step by step, so it can be replayed, paused and scrubbed without recomputing.
+
+Sampling writes one pixel per step, x_{o_i} ~ p(x_{o_i} | x_{o_<i}), so the whole run is determined by
+the order o, the final canvas and, for inspection, the distribution each pixel was drawn from:
+
+    canvas after k steps = the final canvas on the pixels o_1..o_k (and the known pixels), 0 elsewhere.
+
+For 16 binary images that is 784 x 16 probabilities; for the 8-bit model 784 x 16 x 256 (kept in float16).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .sampling import Step
+
+
+@dataclass
+class Recording:
+    """``order`` [D] the positions in the order drawn; ``x`` the canvas after ``steps`` steps [n, 1, H, W];
+    ``dists`` [D, n, C] the tempered distribution of each step (C = 1: p(x = 1); C = K: each level's
+    probability; NaN for a step where every image knew its pixel); ``known`` [n, 1, H, W] the pixels given."""
+    order: torch.Tensor
+    x: torch.Tensor
+    dists: torch.Tensor
+    known: torch.Tensor
+    steps: int = 0
+
+    @classmethod
+    def start(cls, model, n: int, known_mask: torch.Tensor | None = None) -> "Recording":
+        size, channels = model.image_size, model.out_channels
+        known = torch.zeros(n, 1, size, size, dtype=torch.bool)
+        if known_mask is not None:
+            known |= torch.as_tensor(known_mask, dtype=torch.bool).cpu()
+        return cls(torch.zeros(model.num_pixels, dtype=torch.long), torch.zeros(n, 1, size, size),
+                   torch.full((model.num_pixels, n, channels), float("nan"), dtype=torch.float16), known)
+
+    def add(self, model, step: Step, temperature: float) -> None:
+        """Keep one step of ``sampling.iter_sample`` (in order: step.i == self.steps)."""
+        self.order[step.i] = step.pos
+        if step.out is not None:
+            self.dists[step.i] = model.distribution(step.out, temperature).to(torch.float16).cpu()
+        if step.i == 0:  # the canvas as it starts: the known pixels, and the first one drawn
+            self.x = step.x.detach().cpu().clone()
+        self.x.flatten(1)[:, step.pos] = step.x.flatten(1)[:, step.pos].cpu()
+        self.steps = step.i + 1
+
+    def drawn(self, k: int) -> torch.Tensor:
+        """Bool [H*W]: the pixels written by the first k steps."""
+        mask = torch.zeros(self.order.numel(), dtype=torch.bool)
+        mask[self.order[:k]] = True
+        return mask
+
+    def canvas(self, k: int) -> torch.Tensor:
+        """The canvas after k steps [n, 1, H, W] (0 <= k <= steps): exactly what the model saw before step k + 1."""
+        if not 0 <= k <= self.steps:
+            raise ValueError(f"step {k} is outside the recorded 0..{self.steps}")
+        keep = self.drawn(k).view(1, 1, *self.x.shape[-2:]) | self.known
+        return torch.where(keep, self.x, torch.zeros_like(self.x))
+
+    def expected(self) -> torch.Tensor:
+        """[D, n]: per step, the probability of ink (binary) or the expected intensity E[x] / (K - 1)."""
+        d = self.dists.float()
+        if d.shape[-1] == 1:
+            return d[..., 0]
+        levels = torch.linspace(0, 1, d.shape[-1])
+        return d @ levels
+
+    def map(self, k: int) -> torch.Tensor:
+        """The probability map after k steps [n, 1, H, W]: what ``expected`` gave each pixel drawn so far,
+        a known pixel's own value, 0 elsewhere."""
+        n, size = self.x.shape[0], self.x.shape[-1]
+        flat = torch.zeros(n, self.order.numel())
+        flat[:, self.order[:k]] = self.expected()[:k].t()
+        levels = self.dists.shape[-1] if self.dists.shape[-1] > 1 else 2
+        known = self.known.view(n, -1)
+        flat = torch.where(known | flat.isnan(), self.x.view(n, -1) / (levels - 1), flat)
+        return torch.where(self.drawn(k) | known, flat, torch.zeros_like(flat)).view(n, 1, size, size)
+
+    def position(self, k: int) -> int:
+        """The pixel written at step k (1-based, as a student counts: step 1 writes order[0])."""
+        return int(self.order[k - 1])
