@@ -8,17 +8,16 @@ import numpy as np
 import torch
 
 from gen_core.data import prepare
+from gen_core.recording import Recording
 from gen_core.sampling import conditioning, iter_sample
 
-from . import checks, images, layout, picker, shipped
+from . import checks, images, layout, picker, replay, shipped
 
 EXPLAIN = r"""
 ### Occluded-image completion
-Hide part of an image and let a model draw what is missing. The known pixels stay as they are and every
-hidden pixel is sampled from its conditional, $x_i \sim p(x_i \mid x_{<i})$, in the model's order — so a
-raster-order model (PixelCNN, NADE, ...) only uses the known pixels that come *before* each hidden one,
-while the order-agnostic MADE samples the known pixels first and conditions every hidden pixel on all of
-them. Read each row as **occluded | completions | original**.
+Hide part of an image; every hidden pixel is drawn from $x_i \sim p(x_i \mid x_{<i})$ in the model's order,
+so a raster-order model (PixelCNN, NADE, ...) uses only the known pixels *before* each hidden one, while the
+order-agnostic MADE puts the known pixels first and conditions on all of them. Row: **occluded | completions | original**.
 """
 PRESETS = ("bottom half", "right half", "centre square", "random pixels", "my painting")
 MAX_COMPLETIONS = 8
@@ -91,8 +90,17 @@ def paint_mode(preset: str, image):
     return gr.update(open=True), editor_value(image)
 
 
-def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, temperature=1.0):
-    """Stream (figure, status) while ``name`` fills the hidden pixels of ``image`` n times."""
+def picture(name: str, rec: Recording, k: int) -> tuple[np.ndarray]:
+    """The completion row after k steps of the recording: occluded | completions so far | original."""
+    hidden = ~rec.known[0, 0]
+    drawn = rec.drawn(k).view(hidden.shape) & hidden
+    return figure(rec.original, hidden, rec.canvas(k), drawn, shipped.get(name).n_values),
+
+
+def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, temperature=1.0,
+             request: gr.Request = None):
+    """Stream (figure, status, recording, step) while ``name`` fills the hidden pixels of ``image`` n times;
+    Stop ends it at the next frame and keeps what is drawn so far."""
     seed, temperature = checks.seed(seed), checks.temperature(temperature)
     n = checks.whole(n, "Completions", 1, MAX_COMPLETIONS)
     image = picker.as_image(image)
@@ -100,54 +108,81 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
     model = shipped.get(name)
     known = prepare(image, model.n_values)
     note = explain_conditioning(name, model, hidden)
-    drawn = torch.zeros_like(hidden)
+    rec = Recording.start(model, n, ~hidden[None, None], original=known)
     if not hidden.any():
-        yield figure(known, hidden, known.expand(n, -1, -1, -1), drawn, model.n_values), note
+        yield figure(known, hidden, known.expand(n, -1, -1, -1), torch.zeros_like(hidden), model.n_values), note, \
+            None, gr.Slider(maximum=0, value=0)
         return
-    flat_hidden, flat_drawn = hidden.flatten(), drawn.view(-1)
+    replay.begin(request, "completion")
+    flat_hidden = hidden.flatten()
     total = int(flat_hidden.sum())
     every = max(1, total // FRAMES)
     generator = torch.Generator().manual_seed(seed)
-    t0, steps = time.perf_counter(), 0
-    x = None
+    t0, drawn = time.perf_counter(), 0
     for step in iter_sample(model, n, known=known[0], known_mask=~hidden[None], temperature=temperature,
                             generator=generator):  # in the order sampled in (MADE: known pixels first)
-        pos, x = step.pos, step.x
-        if flat_hidden[pos]:
-            flat_drawn[pos] = True
-            steps += 1
-            if steps % every == 0:
-                yield figure(known, hidden, x, drawn, model.n_values), f"hidden pixel {steps} / {total}"
+        rec.add(model, step, temperature)
+        if not flat_hidden[step.pos]:
+            continue
+        drawn += 1
+        if drawn % every == 0 and drawn < total:
+            if replay.stopped(request, "completion"):
+                yield (*picture(name, rec, rec.steps), f"**Stopped at hidden pixel {drawn} / {total}.** Step "
+                       f"through what was drawn below.", rec, gr.Slider(maximum=rec.steps, value=rec.steps))
+                return
+            yield (*picture(name, rec, rec.steps), f"hidden pixel {drawn} / {total}", rec,
+                   gr.Slider(maximum=model.num_pixels, value=rec.steps))
     elapsed = time.perf_counter() - t0
-    yield figure(known, hidden, x, drawn, model.n_values), f"{note}\n\n{n} completions in {elapsed:.2f} s."
+    yield (*picture(name, rec, rec.steps), f"{note}\n\n{n} completions in {elapsed:.2f} s.", rec,
+           gr.Slider(maximum=rec.steps, value=rec.steps))
+
+
+def occluded(name, image, preset="bottom half", painted=None, seed=0):
+    """The chosen image with the hidden pixels in blue, before any completion (occluded | original)."""
+    image = picker.as_image(image)
+    model = shipped.get(name)
+    known = prepare(image, model.n_values)
+    nothing_painted = preset == "my painting" and images.drawing(painted) is None
+    hidden = torch.zeros(28, 28, dtype=torch.bool) if nothing_painted else hidden_mask(preset, painted, checks.seed(seed))
+    return figure(known, hidden, known[:0], torch.zeros_like(hidden), model.n_values)
 
 
 def build():
-    names = layout.opening(EXPLAIN, "image", "No autoregressive image model is shipped yet: train one with `python -m gen_core.train made`.")
+    names = layout.opening(EXPLAIN, "image", "No autoregressive image model is shipped yet: train one with "
+                                             "`python -m gen_core.train made`.")
     if not names:
         return
     choices = [(shipped.label(c), c) for c in names]
     default = next((c for _, c in choices if shipped.model_class(c).order_agnostic), choices[0][1])
-    image, _ = picker.build("completion")
+    recording = gr.State(None)
     with gr.Row():
-        name = gr.Dropdown(choices, value=default, label="model")
-        preset = gr.Radio(PRESETS, value="bottom half", label="hide")
-        n = gr.Slider(1, MAX_COMPLETIONS, value=4, step=1, label="completions")
-        seed = gr.Number(0, label="seed", precision=0, minimum=0)
-        temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature")
+        with gr.Column(scale=2, min_width=300):
+            image, _ = picker.build("completion", preview=False, height=260, columns=4)
+        with gr.Column(scale=3):
+            name = gr.Dropdown(choices, value=default, label="model", elem_classes="model-menu")
+            preset = gr.Radio(PRESETS, value="bottom half", label="hide")
+            with gr.Row():
+                n = gr.Slider(1, MAX_COMPLETIONS, value=4, step=1, label="completions", min_width=120)
+                seed = gr.Number(0, label="seed", precision=0, minimum=0, min_width=80)
+                temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature", min_width=120)
+            with gr.Row():
+                go = gr.Button("Complete", variant="primary", elem_id="completion-go", min_width=100)
+                stop = gr.Button("Stop", variant="stop", elem_id="completion-stop", min_width=80)
+            out = gr.Image(occluded(default, image.value), label="occluded | completions | original", format="png", height=250,
+                           elem_id="completion-out", elem_classes="pix")
+            status = gr.Markdown(elem_id="completion-status")
     with gr.Accordion("Paint your own occlusion (choose “my painting” above)", open=False) as painting:
         painted = gr.ImageEditor(editor_value(image.value), type="numpy", canvas_size=(168, 168),
-                                 sources=(), transforms=(), brush=gr.Brush(default_size=12, colors=["#3c78d8"], color_mode="fixed"),
+                                 sources=(), transforms=(), brush=gr.Brush(default_size=12, colors=["#3c78d8"],
+                                                                          color_mode="fixed"),
                                  layers=False, label="paint over what to hide", elem_id="completion-painter")
-    with gr.Row():
-        go = gr.Button("Complete", variant="primary", elem_id="completion-go")
-        stop = gr.Button("Stop", variant="stop")
-    out = gr.Image(label="occluded | completions | original", format="png", elem_id="completion-out",
-                   elem_classes="pix")
-    status = gr.Markdown()
+    with gr.Accordion("Step through the completion and inspect a conditional", open=False):
+        step, _ = replay.build(name, recording, temperature, [out], "completion", picture=picture)
     image.change(editor_value, image, painted, api_visibility="private")
+    gr.on([image.change, preset.change, name.change, painted.change], occluded, [name, image, preset, painted, seed],
+          out, api_visibility="private", show_progress="hidden", trigger_mode="always_last")
     # a closed accordion does not redraw its editor: open it, with the current image, when painting is chosen
     preset.change(paint_mode, [preset, image], [painting, painted], api_visibility="private")
-    event = go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status],
-                     api_name="complete", concurrency_limit=2)
-    stop.click(None, None, None, cancels=[event])
+    go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status, recording, step],
+             api_name="complete", concurrency_limit=2)
+    stop.click(replay.ask_to_stop("completion"), None, None, concurrency_limit=None, api_visibility="private")

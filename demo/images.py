@@ -16,6 +16,7 @@ from PIL import Image, ImageOps
 from gen_core.viz import cell_origin, grid, grid_columns, to_uint8, upscale
 
 SCALE = 6  # 28 px -> 168 px per image, nearest neighbour: crisp pixels
+RED = (230, 30, 30)
 _VIRIDIS = (matplotlib.colormaps["viridis"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
 
 
@@ -41,14 +42,16 @@ def prob_grid(p: torch.Tensor, nrow: int | None = None) -> np.ndarray:
 
 
 def mark(rgb: np.ndarray, pos: int, b: int, image_size: int = 28, nrow: int | None = None) -> np.ndarray:
-    """Outline the pixel at flat position ``pos`` in each of the b tiles of an enlarged grid (red)."""
+    """Mark the pixel at flat position ``pos`` in each of the b tiles of an enlarged grid: filled red inside a
+    red ring one pixel out, so it stays visible from the back of a lecture hall."""
     out = rgb.copy()
     r, c = divmod(pos, image_size)
     for k in range(b):
         top, left = cell_origin(k, grid_columns(b, nrow), image_size, image_size)
         y, x = (top + r) * SCALE, (left + c) * SCALE
-        out[y:y + SCALE, x:x + SCALE][[0, -1], :] = (230, 30, 30)
-        out[y:y + SCALE, x:x + SCALE][:, [0, -1]] = (230, 30, 30)
+        ring = out[max(y - SCALE, 0):y + 2 * SCALE, max(x - SCALE, 0):x + 2 * SCALE]
+        ring[:2], ring[-2:], ring[:, :2], ring[:, -2:] = RED, RED, RED, RED
+        out[y + 1:y + SCALE - 1, x + 1:x + SCALE - 1] = RED
     return out
 
 

@@ -58,15 +58,16 @@ def from_drawing(value):
     return show(images.to_gray28(np.where(strokes, 0, 255).astype(np.uint8)))  # black ink on white
 
 
-def build(prefix: str) -> tuple[gr.State, gr.Image]:
-    """Gallery / Upload / Draw tabs beside a preview of the current image; returns (state, preview)."""
+def build(prefix: str, *, preview: bool = True, height: int = 300, columns: int = 8) -> tuple[gr.State, gr.Image]:
+    """Gallery / Upload / Draw tabs beside a preview of the current image (hidden when the tab shows the
+    image itself: ``preview=False``); returns (state, preview)."""
     first = show(gallery()[0][:1])
     state = gr.State(first[0])
     with gr.Row():
         with gr.Column(scale=3):
             with gr.Tabs():
                 with gr.Tab("Gallery"):
-                    pictures = gr.Gallery(gallery_items(), columns=8, height=300, allow_preview=False,
+                    pictures = gr.Gallery(gallery_items(), columns=columns, height=height, allow_preview=False,
                                           label="Fashion-MNIST test images", elem_id=f"{prefix}-gallery",
                                           elem_classes="pix")
                 with gr.Tab("Upload"):
@@ -78,10 +79,10 @@ def build(prefix: str) -> tuple[gr.State, gr.Image]:
                                           brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
                                           label="draw in black (pick the brush first)")
                     use_sketch = gr.Button("Use my drawing")
-        with gr.Column(scale=2):
-            preview = gr.Image(first[1], label="the image (binary models see pixel ≥ 128 as 1)", format="png",
-                               elem_id=f"{prefix}-preview", elem_classes="pix", interactive=False)
-    pictures.select(pick, None, [state, preview], api_visibility="private")
-    upload.upload(from_upload, upload, [state, preview], api_name=f"{prefix}_upload")
-    use_sketch.click(from_drawing, sketch, [state, preview], api_visibility="private")
-    return state, preview
+        with gr.Column(scale=2, visible=preview):
+            shown = gr.Image(first[1], label="the image (binary models see pixel ≥ 128 as 1)", format="png",
+                             elem_id=f"{prefix}-preview", elem_classes="pix", interactive=False)
+    pictures.select(pick, None, [state, shown], api_visibility="private")
+    upload.upload(from_upload, upload, [state, shown], api_name=f"{prefix}_upload")
+    use_sketch.click(from_drawing, sketch, [state, shown], api_visibility="private")
+    return state, shown

@@ -1,55 +1,128 @@
 """Pixel-by-pixel tab: watch an autoregressive model draw images one conditional at a time."""
 from __future__ import annotations
 
+import functools
+import json
 import time
 
 import gradio as gr
 import numpy as np
 import torch
 
-from . import checks, images, layout, shipped
+from gen_core import neighbours
+from gen_core.data import DataNotFound, binarize
+from gen_core.recording import Recording
 from gen_core.sampling import iter_sample
+
+from . import checks, images, layout, replay, shipped
 
 EXPLAIN = r"""
 ### Pixel by pixel
-An autoregressive model writes the probability of an image as a chain of conditionals,
-$p(x) = \prod_{i=1}^{784} p(x_i \mid x_1, \dots, x_{i-1})$, and samples it the same way: one pixel
-at a time, each drawn from its conditional given everything drawn so far. Left: the images as they
-grow (the current pixel in red). Right: the map of $p(x_i = 1 \mid x_{<i})$ each pixel was drawn
-from — bright where the model was sure of ink.
+An autoregressive model writes an image's probability as a chain of conditionals,
+$p(x) = \prod_{i=1}^{784} p(x_i \mid x_1, \dots, x_{i-1})$, and samples it the same way: one pixel at a
+time, each drawn from its conditional given everything drawn so far. Then **step through** the draw below:
+every step shows what that pixel's conditional could see and the distribution it was drawn from.
 """
 MAX_IMAGES = 16
 FRAMES_PER_IMAGE = 28  # stream once per row: smooth in a browser without flooding it
+MAP_LABEL = {2: "p(x_i = 1 | x_<i): how sure of ink", 256: "E[x_i | x_<i] / 255: the expected intensity"}
+NEAREST_SCALE = 3
 
 
-def generate(name: str, seed=0, temperature=1.0, n=4):
-    """Stream (images, probability maps, status) while ``name`` samples n images."""
+def map_label(name: str) -> gr.Image:
+    """The probability map's label says what it shows for the chosen model's number of levels."""
+    return gr.Image(label=MAP_LABEL.get(shipped.get(name).n_values, MAP_LABEL[256]))
+
+
+def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None):
+    """Stream (images, probability map, status, recording, step) while ``name`` samples n images; Stop ends
+    the draw at the next frame and keeps what is drawn (and recorded) so far."""
     seed, temperature, n = checks.seed(seed), checks.temperature(temperature), checks.whole(n, "Images", 1, MAX_IMAGES)
     model = shipped.get(name)
+    replay.begin(request, "pixels")
     generator = torch.Generator().manual_seed(seed)
     every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
+    rec = Recording.start(model, n)
     t0 = time.perf_counter()
-    x = probs = None
-    for i, pos, x, probs, _ in iter_sample(model, n, temperature=temperature, generator=generator):
-        if (i + 1) % every == 0 and i + 1 < model.num_pixels:
-            yield (images.mark(images.image_grid(x, model.n_values), pos, n, model.image_size),
-                   images.prob_grid(probs), f"pixel {i + 1} / {model.num_pixels}")
+    for step in iter_sample(model, n, temperature=temperature, generator=generator):
+        rec.add(model, step, temperature)
+        if (step.i + 1) % every == 0 and rec.steps < model.num_pixels:
+            if replay.stopped(request, "pixels"):
+                yield (replay.canvas_grid(rec, rec.steps, model.n_values), replay.map_grid(rec, rec.steps),
+                       f"**Stopped at pixel {rec.steps} / {model.num_pixels}.** Step through what was drawn below.",
+                       rec, gr.Slider(maximum=rec.steps, value=rec.steps))
+                return
+            yield (replay.canvas_grid(rec, rec.steps, model.n_values), replay.map_grid(rec, rec.steps),
+                   f"pixel {rec.steps} / {model.num_pixels}", rec, gr.Slider(maximum=model.num_pixels, value=rec.steps))
     elapsed = time.perf_counter() - t0
     with torch.no_grad():
-        nll = -model.log_prob(x)
+        nll = -model.log_prob(step.x)
     per_image = ", ".join(f"{v:.1f}" for v in nll.tolist())
-    yield (images.image_grid(x, model.n_values), images.prob_grid(probs),
-           f"**{n} images in {elapsed:.2f} s.** −log p(x) per image (nats): {per_image}")
+    note = f"\n\n{replay.GREEDY}" if temperature == 0 else ""
+    yield (images.image_grid(rec.x, model.n_values), replay.map_grid(rec, rec.steps),
+           f"**{n} images in {elapsed:.2f} s.** −log p(x) per image (nats): {per_image}{note}", rec,
+           gr.Slider(maximum=rec.steps, value=rec.steps))
+
+
+@functools.cache
+def training_set():
+    """The nearest-neighbour index of the binarized training images, and the images (needs the dataset)."""
+    return neighbours.training_index()
+
+
+def nearest(rec: Recording | None):
+    """Gallery of (sample, its nearest training image) pairs with the Hamming distance, and a line for scale."""
+    if rec is None or rec.steps == 0:
+        checks.fail("Generate some images first.")
+    try:
+        index, train = training_set()
+    except DataNotFound as e:
+        checks.fail(f"The memorisation check needs the 55,000 training images: {e}")
+    levels = rec.dists.shape[-1] if rec.dists.shape[-1] > 1 else 2
+    samples = rec.x * (255 / (levels - 1))                    # as 8-bit images, binarized like the data
+    t0 = time.perf_counter()
+    idx, dist = index.nearest(binarize(samples))
+    seconds = time.perf_counter() - t0
+    items = []
+    for j, (i, d) in enumerate(zip(idx.tolist(), dist.tolist())):
+        pair = torch.cat([samples[j:j + 1], train[i:i + 1].float()])
+        items.append((images.tile_grid(images.gray_rgb(pair, 256), nrow=2),
+                      f"sample {j + 1} | training image {i}: {d} pixels differ"))
+    return items, scale_note(dist, seconds)
+
+
+def scale_note(dist, seconds: float) -> str:
+    try:
+        reference = json.loads(neighbours.REFERENCE.read_text())["percentiles"]
+        scale = (f"For scale: a test image (never trained on) differs from its nearest training image in "
+                 f"{reference['50']:.0f} pixels at the median ({reference['25']:.0f}–{reference['75']:.0f} for the "
+                 f"middle half).")
+    except (OSError, ValueError, KeyError):
+        scale = "(The test set's typical distance is not measured: run `python -m gen_core.neighbours`.)"
+    copies = int((dist == 0).sum())
+    return (f"Nearest of 55,000 training images by Hamming distance on the binarized pixels (searched in "
+            f"{seconds * 1e3:.0f} ms). {scale} " + (f"**{copies} sample(s) are exact copies of a training image.**"
+                                                   if copies else "No sample is a copy of a training image."))
 
 
 MAX_RACERS, MAX_RACE_IMAGES = 8, 4
 
 
-def race(names, seed=0, temperature=1.0, n=2):
-    """Stream several models drawing from the same seed in lockstep: a row of n images per model.
+def race_rows(names, recordings, k: int, spent=None) -> list[tuple[np.ndarray, str]]:
+    """A gallery row per racer: its images after k steps, captioned with its name (and compute time)."""
+    rows = []
+    for j, (name, rec) in enumerate(zip(names, recordings)):
+        levels = rec.dists.shape[-1] if rec.dists.shape[-1] > 1 else 2
+        caption = name if spent is None else f"{name} · {spent[j]:.2f} s of compute"
+        rows.append((images.image_grid(rec.canvas(k), levels, nrow=rec.x.shape[0]), caption))
+    return rows
 
-    Each model has its own generator seeded alike, and the status reports the compute time each
-    has spent so far, so the fast steppers visibly win.
+
+def race(names, seed=0, temperature=1.0, n=2, request: gr.Request = None):
+    """Stream several models drawing from the same seed in lockstep: a captioned row of n images per model.
+
+    Each model has its own generator seeded alike, and each caption reports the compute time that model
+    has spent so far, so the fast steppers visibly win. Every draw is recorded, to scrub afterwards.
     """
     seed, temperature = checks.seed(seed), checks.temperature(temperature)
     n = checks.whole(n, "Images per model", 1, MAX_RACE_IMAGES)
@@ -59,21 +132,35 @@ def race(names, seed=0, temperature=1.0, n=2):
     racers = [shipped.get(name) for name in names]
     if len({m.num_pixels for m in racers}) > 1:
         checks.fail("These models draw images of different sizes; race models of one size.")
+    replay.begin(request, "race")
     streams = [iter_sample(m, n, temperature=temperature, generator=torch.Generator().manual_seed(seed))
                for m in racers]
+    recordings = [Recording.start(m, n) for m in racers]
     spent = [0.0] * len(racers)
-    canvases = [None] * len(racers)
     steps = racers[0].num_pixels
     every = max(1, steps // FRAMES_PER_IMAGE)
     for i in range(steps):
-        for k, stream in enumerate(streams):
+        for k, (stream, model, rec) in enumerate(zip(streams, racers, recordings)):
             t0 = time.perf_counter()
-            canvases[k] = next(stream).x
+            rec.add(model, next(stream), temperature)
             spent[k] += time.perf_counter() - t0
-        if (i + 1) % every == 0 or i + 1 == steps:
-            tiles = np.concatenate([images.gray_rgb(x, m.n_values) for x, m in zip(canvases, racers)])
-            times = " · ".join(f"{name} {t:.2f} s" for name, t in zip(names, spent))
-            yield images.tile_grid(tiles, nrow=n), f"pixel {i + 1} / {steps} — compute so far: {times}"
+        done = i + 1
+        if replay.stopped(request, "race"):
+            yield (race_rows(names, recordings, done, spent), f"**Stopped at pixel {done} / {steps}.**",
+                   (names, recordings), gr.Slider(maximum=done, value=done))
+            return
+        if done % every == 0 or done == steps:
+            yield (race_rows(names, recordings, done, spent), f"pixel {done} / {steps}", (names, recordings),
+                   gr.Slider(maximum=steps, value=done))
+
+
+def race_at(race_state, k):
+    """The race's rows after k steps (scrubbing a finished or stopped race): ``race_state`` = (names, recordings)."""
+    if not race_state:
+        return gr.skip()
+    names, recordings = race_state
+    k = checks.whole(k, "Step", 0, recordings[0].steps)
+    return race_rows(names, recordings, k)
 
 
 def build():
@@ -81,28 +168,51 @@ def build():
     if not names:
         return
     choices = [(shipped.label(c), c) for c in names]
+    recording = gr.State(None)
     with gr.Row():
-        name = gr.Dropdown(choices, value=choices[0][1], label="model")
-        seed = gr.Number(0, label="seed", precision=0, minimum=0)
-        temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature (0 = greedy)")
-        n = gr.Slider(1, MAX_IMAGES, value=4, step=1, label="images")
-    with gr.Row():
-        go = gr.Button("Generate", variant="primary", elem_id="pixels-go")
-        stop = gr.Button("Stop", variant="stop")
-    with gr.Row():
-        canvas = gr.Image(label="samples", format="png", elem_id="pixels-canvas", elem_classes="pix")
-        probs = gr.Image(label="p(x_i = 1 | x_<i)", format="png", elem_id="pixels-probs", elem_classes="pix")
-    status = gr.Markdown()
-    event = go.click(generate, [name, seed, temperature, n], [canvas, probs, status],
-                     api_name="generate", concurrency_limit=2)
+        with gr.Column(scale=1, min_width=280):
+            name = gr.Dropdown(choices, value=choices[0][1], label="model", elem_classes="model-menu")
+            with gr.Row():
+                seed = gr.Number(0, label="seed", precision=0, minimum=0, min_width=80)
+                n = gr.Slider(1, MAX_IMAGES, value=4, step=1, label="images", min_width=120)
+            temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature (0 = greedy)")
+            with gr.Row():
+                go = gr.Button("Generate", variant="primary", elem_id="pixels-go", min_width=100)
+                stop = gr.Button("Stop", variant="stop", elem_id="pixels-stop", min_width=80)
+            status = gr.Markdown(elem_id="pixels-status")
+        with gr.Column(scale=2):
+            with gr.Row():
+                canvas = gr.Image(label="samples (the pixel being drawn outlined in red)", format="png",
+                                  elem_id="pixels-canvas", elem_classes="pix", height=330)
+                probs = gr.Image(label=MAP_LABEL[2], format="png", elem_id="pixels-probs", elem_classes="pix",
+                                 height=330)
+    with gr.Accordion("Step through the draw and inspect a conditional", open=True):
+        step, _ = replay.build(name, recording, temperature, [canvas, probs], "pixels")
+    go.click(generate, [name, seed, temperature, n], [canvas, probs, status, recording, step],
+             api_name="generate", concurrency_limit=2)
+    stop.click(replay.ask_to_stop("pixels"), None, None, concurrency_limit=None, api_visibility="private")
+    name.change(map_label, name, probs, api_visibility="private", show_progress="hidden")
+    with gr.Accordion("Memorisation check: the nearest training image of each sample", open=False):
+        near_go = gr.Button("Find the nearest training images", elem_id="pixels-nearest-go")
+        near = gr.Gallery(label="sample | nearest training image", columns=4, height="auto", elem_id="pixels-nearest",
+                          allow_preview=False, elem_classes="pix")
+        near_note = gr.Markdown()
+    near_go.click(nearest, recording, [near, near_note], api_visibility="private")
     with gr.Accordion("Race: several models, the same seed, side by side", open=False):
         with gr.Row():
-            racers = gr.CheckboxGroup(choices, value=[c for _, c in choices[:MAX_RACERS]], label="models (a row each)")
-            race_n = gr.Slider(1, MAX_RACE_IMAGES, value=2, step=1, label="images per model")
-            race_go = gr.Button("Race", elem_id="pixels-race")
-        race_canvas = gr.Image(label="one row per model, in the order chosen", format="png", elem_id="pixels-race-canvas",
-                                  elem_classes="pix")
+            racers = gr.CheckboxGroup(choices, value=[c for _, c in choices[:MAX_RACERS]], label="models (a row each)",
+                                      scale=3)
+            with gr.Column(scale=1, min_width=160):
+                race_n = gr.Slider(1, MAX_RACE_IMAGES, value=2, step=1, label="images per model")
+                race_go = gr.Button("Race", elem_id="pixels-race")
+                race_stop = gr.Button("Stop", variant="stop", elem_id="pixels-race-stop")
         race_status = gr.Markdown()
-    race_event = race_go.click(race, [racers, seed, temperature, race_n], [race_canvas, race_status],
-                               api_name="race", concurrency_limit=1)
-    stop.click(None, None, None, cancels=[event, race_event])
+        race_step = gr.Slider(0, 784, value=0, step=1, label="step (scrub the race)", elem_id="pixels-race-step")
+        race_rows_out = gr.Gallery(label="one row per model, in the order chosen", columns=1, height="auto",
+                                   elem_id="pixels-race-canvas", allow_preview=False, elem_classes="pix")
+        race_recordings = gr.State(None)
+    race_go.click(race, [racers, seed, temperature, race_n], [race_rows_out, race_status, race_recordings, race_step],
+                  api_name="race", concurrency_limit=1)
+    race_stop.click(replay.ask_to_stop("race"), None, None, concurrency_limit=None, api_visibility="private")
+    race_step.input(race_at, [race_recordings, race_step], race_rows_out, trigger_mode="always_last",
+                    show_progress="hidden", concurrency_limit=None, api_visibility="private")

@@ -20,21 +20,25 @@ from .sampling import Step
 class Recording:
     """``order`` [D] the positions in the order drawn; ``x`` the canvas after ``steps`` steps [n, 1, H, W];
     ``dists`` [D, n, C] the tempered distribution of each step (C = 1: p(x = 1); C = K: each level's
-    probability; NaN for a step where every image knew its pixel); ``known`` [n, 1, H, W] the pixels given."""
+    probability; NaN for a step where every image knew its pixel); ``known`` [n, 1, H, W] the pixels given
+    and, for a completion, ``original`` [1, 1, H, W] the image they were taken from."""
     order: torch.Tensor
     x: torch.Tensor
     dists: torch.Tensor
     known: torch.Tensor
     steps: int = 0
+    original: torch.Tensor | None = None
 
     @classmethod
-    def start(cls, model, n: int, known_mask: torch.Tensor | None = None) -> "Recording":
+    def start(cls, model, n: int, known_mask: torch.Tensor | None = None,
+              original: torch.Tensor | None = None) -> "Recording":
         size, channels = model.image_size, model.out_channels
         known = torch.zeros(n, 1, size, size, dtype=torch.bool)
         if known_mask is not None:
             known |= torch.as_tensor(known_mask, dtype=torch.bool).cpu()
         return cls(torch.zeros(model.num_pixels, dtype=torch.long), torch.zeros(n, 1, size, size),
-                   torch.full((model.num_pixels, n, channels), float("nan"), dtype=torch.float16), known)
+                   torch.full((model.num_pixels, n, channels), float("nan"), dtype=torch.float16), known,
+                   original=original)
 
     def add(self, model, step: Step, temperature: float) -> None:
         """Keep one step of ``sampling.iter_sample`` (in order: step.i == self.steps)."""

@@ -7,6 +7,7 @@ A model speeds the loop up by overriding its ``stepper`` (the per-pixel logits),
 from __future__ import annotations
 
 import abc
+import itertools
 from typing import NamedTuple
 
 import torch
@@ -155,10 +156,10 @@ def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: floa
         yield Step(i, pos, x, probs, out)
 
 
-def sample(model, n: int, **options) -> torch.Tensor:
-    """The finished canvas of ``iter_sample`` (same options)."""
+def sample(model, n: int, steps: int | None = None, **options) -> torch.Tensor:
+    """The canvas of ``iter_sample`` (same options) when it finishes, or stopped after ``steps`` pixels."""
     x = None
-    for step in iter_sample(model, n, **options):
+    for step in itertools.islice(iter_sample(model, n, **options), steps):
         x = step.x
     return x
 

@@ -18,12 +18,12 @@ def client(app_url):
 def test_generate_streams_frames_then_the_summary(client):
     job = client.submit(IMAGE_MODEL, 1, 1.0, 2, api_name="/generate")
     updates = list(job)
-    canvas, probs, status = job.result()
-    assert len(updates) >= 10 and "nats" in status and canvas["path"] and probs["path"]
+    canvas, probs, status, step = job.result()
+    assert len(updates) >= 10 and "nats" in status and canvas["path"] and probs["path"] and step["value"] == 784
 
 
 def test_complete_fills_the_default_gallery_image(client):
-    figure, status = client.predict(IMAGE_MODEL, "bottom half", None, 2, 0, 1.0, api_name="/complete")
+    figure, status, step = client.predict(IMAGE_MODEL, "bottom half", None, 2, 0, 1.0, api_name="/complete")
     assert figure["path"] and "2 completions" in status
 
 

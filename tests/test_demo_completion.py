@@ -1,11 +1,13 @@
 """Completion tab: presets, streaming, known pixels kept, what each model conditions on, bad input."""
+import types
+
 import gradio as gr
 import numpy as np
 import pytest
 import torch
 
 from conftest import tiny_checkpoint
-from demo import completion, picker
+from demo import completion, picker, replay
 from gen_core.data.gallery import gallery
 from gen_core.viz import cell_origin
 
@@ -29,7 +31,9 @@ def test_presets_hide_what_they_say(preset, count):
 def test_completions_stream_and_keep_every_known_pixel(tiny_made, preset):
     frames = list(completion.complete("nade-test", IMAGE, preset, None, n=3, seed=2))
     assert len(frames) > 10
-    fig, status = frames[-1]
+    fig, status, rec, step = frames[-1]
+    assert rec.steps == 784 and step.value == 784
+    assert (completion.picture("nade-test", rec, rec.steps)[0] == fig).all()  # the last step replays the result
     assert "3 completions" in status
     # raster-order NADE sees the whole top half before the bottom, but not the random pixels ahead of it
     assert ("fixed order" in status) == (preset == "random pixels")
@@ -47,7 +51,7 @@ def test_completions_stream_and_keep_every_known_pixel(tiny_made, preset):
 
 
 def test_made_conditions_on_every_known_pixel(tiny_made):
-    *_, (fig, status) = completion.complete("made-test", IMAGE, "random pixels", None, n=2, seed=0)
+    *_, (fig, status, _, _) = completion.complete("made-test", IMAGE, "random pixels", None, n=2, seed=0)
     assert "all" in status and "fixed order" not in status
 
 
@@ -57,7 +61,7 @@ def test_my_painting_hides_the_painted_cells(tiny_made):
     hidden = completion.hidden_mask("my painting", {"background": None, "layers": [layer], "composite": None}, 0)
     assert int(hidden.sum()) == 392 and hidden[:14].all()
     everything = {"background": None, "layers": [np.full((168, 168, 4), 255, np.uint8)], "composite": None}
-    *_, (_, status) = completion.complete("nade-test", IMAGE, "my painting", everything, n=1)
+    *_, (_, status, _, _) = completion.complete("nade-test", IMAGE, "my painting", everything, n=1)
     assert "unconditional" in status
 
 
@@ -94,3 +98,30 @@ def test_conditioning_counts_the_known_pixels_each_order_can_use():
     assert conditioning(build("fvsbn"), known) == (14, 378)  # raster: row 0's left half, then the rest later
     assert conditioning(build("made", {"hidden": [16]}), known) == (392, 0)  # order-agnostic: all first
     assert conditioning(build("fvsbn"), ~completion.preset_mask("bottom half")) == (392, 0)
+
+
+def test_stop_keeps_the_partial_completion(tiny_made):
+    request = types.SimpleNamespace(session_hash="visitor")
+    run = completion.complete("made-test", IMAGE, "bottom half", None, n=2, seed=0, request=request)
+    next(run)
+    replay.ask_to_stop("completion")(request)
+    fig, status, rec, step = next(run)
+    assert "Stopped at hidden pixel" in status and rec.steps < 784 and step.value == rec.steps
+    assert torch.equal(rec.canvas(rec.steps)[:, :, :14], rec.original.expand(2, -1, -1, -1)[:, :, :14])  # known kept
+    assert (fig == completion.picture("made-test", rec, rec.steps)[0]).all()
+
+
+def test_the_inspector_shows_made_conditioning_on_the_known_pixels(tiny_made):
+    *_, (_, _, rec, _) = completion.complete("made-test", IMAGE, "bottom half", None, n=1, seed=0)
+    k = 392 + 1                                       # MADE: 392 known pixels first, then the first hidden one
+    seen, figure, about = replay.inspect("made-test", rec, k, 1, 1.0)
+    field = replay.field("made-test", rec.position(k), replay.known_key(rec))
+    assert torch.equal(field, ~completion.preset_mask("bottom half"))  # exactly the known top half
+    assert "sees **392**" in about and figure is not None
+
+
+def test_choosing_an_image_shows_it_occluded_before_completing(tiny_made):
+    fig = completion.occluded("made-test", IMAGE, "bottom half")
+    s = completion.images.SCALE
+    assert fig.shape[1] == (2 * 30 + 2) * s  # occluded | original
+    assert (completion.occluded("made-test", IMAGE, "my painting", None) is not None)  # nothing painted yet: no error
