@@ -3,7 +3,6 @@ partial draw; the step-through replays it exactly; the race runs in lockstep; th
 import types
 
 import gradio as gr
-import numpy as np
 import pytest
 import torch
 
