@@ -20,12 +20,25 @@ from . import layout
 
 EXPLAIN = r"""
 ### The models, side by side
-Every checkpoint shipped with the app, with the figures measured when it was trained and evaluated (its JSON
-sidecar) and the speeds measured by `python -m gen_core.bench`. Likelihood models: lower test NLL is better,
-bits/dim $= \text{NLL} / (784 \ln 2)$; FVSBN has $d(d+1)/2$ parameters, NADE $O(dh)$ thanks to its tied weights,
-the convolutional and attention models share weights across positions. VAEs report upper bounds on
-$-\log p(x)$ (the importance-weighted one is comparable with the exact NLLs); GANs have no likelihood and are
-measured by an FID on a Fashion-MNIST classifier's features (lower is better).
+Every checkpoint shipped with the app, with the figures measured when it was trained and evaluated. Likelihood
+models: lower test NLL is better, bits/dim $= \text{NLL} / (784 \ln 2)$; GANs are measured by an FID (lower is better).
+"""
+DETAILS = r"""
+The figures come from each checkpoint's JSON sidecar and the speeds from `python -m gen_core.bench`.
+FVSBN has $d(d+1)/2$ parameters, NADE $O(dh)$ thanks to its tied weights, the convolutional and attention models
+share weights across positions. VAEs report upper bounds on $-\log p(x)$ (the importance-weighted one is comparable
+with the exact NLLs); GANs have no likelihood and are measured by an FID on a Fashion-MNIST classifier's features.
+"""
+DETAILS_TITLE = "How these figures are measured"
+# headers break between words only; long cells wrap; the gallery's captions under the pictures, whole
+CSS = """
+.board-table th span {word-break: normal; overflow-wrap: normal; hyphens: none}
+.board-table td .cell-wrap {white-space: normal; word-break: normal}
+#board-samples .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
+  background: none; text-align: center; padding: 2px 0 0}
+#board-samples .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}
+#board-samples .thumbnail-item > img {aspect-ratio: 1; height: auto}
+@media (max-width: 640px) {#board-samples .grid-container {--grid-cols: 2 !important}}
 """
 BENCH_FILE = "bench.json"  # written by `python -m gen_core.bench --json checkpoints/bench.json`
 
@@ -126,12 +139,14 @@ def board() -> tuple[dict[str, list[list]], list[str], list[tuple[Image.Image, s
 
 def build():
     layout.explain(EXPLAIN)
+    with gr.Accordion(DETAILS_TITLE, open=False):
+        gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
     tables, problems, samples = board()
     for task, (title, columns, _) in FAMILIES.items():
         if task in tables:
             gr.Markdown(f"**{title}**")
             gr.Dataframe(tables[task], headers=[c.header for c in columns], interactive=False, wrap=True,
-                         elem_id=f"board-{task}")
+                         elem_id=f"board-{task}", elem_classes="board-table")
     for problem in problems:
         gr.Markdown(f"⚠️ {problem}")
     gr.Gallery(samples, label="samples of each model (drawn when it was published)",

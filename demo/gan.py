@@ -16,14 +16,26 @@ from . import checks, images, layout, shipped
 
 EXPLAIN = r"""
 ### GANs: a generator against a discriminator
-The generator turns noise into an image, $x = G(z)$ with $z \sim \mathcal N(0, I)$; the discriminator
-$D(x)$ is the probability that $x$ is a real image. They play
-$\min_G \max_D \; \mathbb E_{x \sim p_\text{data}}[\log D(x)] + \mathbb E_z[\log(1 - D(G(z)))]$;
-for a fixed $G$ the best $D$ is $D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_\text{model}(x)}$, so at
-the equilibrium $p_\text{model} = p_\text{data}$ it says $\tfrac12$ everywhere. $G$ is trained with the
-non-saturating loss $-\mathbb E_z[\log D(G(z))]$. The conditional GAN also gets a class: $x = G(z, y)$.
-Below each sample: its $D(x)$. No likelihood here — samples are measured by an FID on the features of a
-Fashion-MNIST classifier (lower is better; see the Models tab).
+The generator turns noise into an image, $x = G(z)$ with $z \sim \mathcal N(0, I)$; the discriminator $D(x)$ is
+the probability that $x$ is real. They play
+$\min_G \max_D \; \mathbb E_{x \sim p_\text{data}}[\log D(x)] + \mathbb E_z[\log(1 - D(G(z)))]$.
+Below each sample: its $D(x)$.
+"""
+DETAILS = r"""
+For a fixed $G$ the best $D$ is $D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_\text{model}(x)}$, so at the
+equilibrium $p_\text{model} = p_\text{data}$ it says $\tfrac12$ everywhere. $G$ is trained with the non-saturating
+loss $-\mathbb E_z[\log D(G(z))]$. The conditional GAN also gets a class: $x = G(z, y)$. No likelihood here:
+samples are measured by an FID on the features of a Fashion-MNIST classifier (lower is better; see the Models tab).
+"""
+DETAILS_TITLE = "More about the GAN game"
+FONT = 11  # points; at the figures' 100 dpi that is 15 px, shown unscaled on a 1366-px screen
+# the gallery's captions under the pictures, whole, instead of over their bottom edge
+CSS = """
+#gan-samples .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
+  background: none; text-align: center; padding: 2px 0 0}
+#gan-samples .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}
+#gan-samples .thumbnail-item > img {aspect-ratio: 1; height: auto}
+@media (max-width: 640px) {#gan-samples .grid-container {--grid-cols: 3 !important}}
 """
 EVERY_CLASS = "every class"
 MAX_SAMPLES, MAX_WALK, MAX_PER_CLASS = 64, 16, 12
@@ -84,13 +96,16 @@ def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
     with torch.no_grad():
         x = model.generate(z, y)
     picture = images.image_grid((x + 1) / 2, 2, nrow=per_class)
-    fig = Figure(figsize=(1.0 + 0.9 * per_class, 0.9 * model.n_classes), layout="constrained")
+    fig = Figure(figsize=(2.4 + 0.9 * per_class, 1.2 + 0.9 * model.n_classes), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(picture, interpolation="nearest")
     step = picture.shape[0] / model.n_classes
-    ax.set_yticks([step * (k + 0.5) for k in range(model.n_classes)], shipped.class_names(model))
-    ax.set_xticks([])
-    ax.set_title("same z in each column, class y in each row: x = G(z, y)", fontsize=9)
+    ax.set_yticks([step * (k + 0.5) for k in range(model.n_classes)], shipped.class_names(model), fontsize=FONT)
+    ax.set_xticks([picture.shape[1] * (k + 0.5) / per_class for k in range(per_class)],
+                  [str(k + 1) for k in range(per_class)], fontsize=FONT)
+    ax.set_xlabel("noise z (the same down each column)", fontsize=FONT)
+    ax.set_ylabel("class y", fontsize=FONT)
+    ax.set_title("x = G(z, y)", fontsize=FONT)
     return fig
 
 
@@ -140,21 +155,23 @@ def timeline(name: str, epoch=1):
 
 
 def loss_plot(t: dict[str, torch.Tensor], epoch: int) -> Figure:
-    fig = Figure(figsize=(6.4, 2.6), layout="constrained")
-    losses, outputs = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    """The losses (top) and D's mean outputs (bottom) per epoch, ``epoch`` marked; each legend right of its axes."""
+    fig = Figure(figsize=(5.8, 4.4), dpi=100, layout="constrained")
+    losses, outputs = fig.subplots(2, 1, sharex=True)
     e = t["epoch"].numpy()
     losses.plot(e, t["loss_G"].numpy(), "o-", ms=3, label="G: −log D(G(z))")
-    losses.plot(e, t["loss_D"].numpy(), "o-", ms=3, label="D: cross-entropy")
-    losses.set_title("mean loss per epoch", fontsize=9)
+    losses.plot(e, t["loss_D"].numpy(), "o-", ms=3, label="D: cross-\nentropy")
+    losses.set_ylabel("mean loss", fontsize=FONT)
     outputs.plot(e, t["D_real"].numpy(), "o-", ms=3, label="D(x), real x")
     outputs.plot(e, t["D_fake"].numpy(), "o-", ms=3, label="D(G(z))")
-    outputs.axhline(0.5, color="gray", lw=0.8, ls=":")
+    outputs.axhline(0.5, color="gray", lw=0.8, ls=":", label="½: can't tell")
     outputs.set_ylim(0, 1)
-    outputs.set_title("discriminator's mean output (½: can't tell)", fontsize=9)
+    outputs.set_ylabel("D's mean output", fontsize=FONT)
+    outputs.set_xlabel("epoch", fontsize=FONT)
     for ax in (losses, outputs):
-        ax.axvline(epoch, color="#d22", lw=1.5)
-        ax.set_xlabel("epoch", fontsize=8)
-        ax.legend(fontsize=7)
+        ax.axvline(epoch, color="#d22", lw=1.5, label=f"epoch {epoch}")
+        ax.tick_params(labelsize=FONT)
+        ax.legend(fontsize=FONT, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, frameon=False)
     return fig
 
 
@@ -191,17 +208,22 @@ def build():
         picture, figure = timeline(names[0], span[1]) if span else (None, None)
     except gr.Error:  # a broken checkpoint: its events will say what is wrong
         first_choices, span, picture, figure = [EVERY_CLASS], None, None, None
-    with gr.Row():
-        name = gr.Dropdown(choices, value=names[0], label="model")
-        seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED)
-        n = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="samples")
-        psi = gr.Slider(0.05, 1, value=1.0, step=0.05, label="truncation ψ (z ← ψ z; 1 = none)")
-        class_name = gr.Dropdown(first_choices, value=EVERY_CLASS, label="class (conditional GAN)",
-                                 interactive=len(first_choices) > 1)
-    go = gr.Button("Generate", variant="primary", elem_id="gan-go")
-    gallery = gr.Gallery(label="samples, D(x) under each", columns=8, height="auto", object_fit="contain",
-                         allow_preview=False, elem_id="gan-samples", elem_classes="pix")
-    status = gr.Markdown()
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=260):  # the controls beside the samples
+            name = gr.Dropdown(choices, value=names[0], label="model")
+            class_name = gr.Dropdown(first_choices, value=EVERY_CLASS, label="class (conditional GAN)",
+                                     interactive=len(first_choices) > 1)
+            with gr.Row():
+                seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED, min_width=80)
+                n = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="samples", min_width=140)
+            psi = gr.Slider(0.05, 1, value=1.0, step=0.05, label="truncation ψ (z ← ψ z; 1 = none)")
+            go = gr.Button("Generate", variant="primary", elem_id="gan-go")
+        with gr.Column(scale=3):
+            gallery = gr.Gallery(label="samples, D(x) under each", columns=8, height="auto", object_fit="contain",
+                                 allow_preview=False, elem_id="gan-samples", elem_classes="pix")
+            status = gr.Markdown()
+    with gr.Accordion(DETAILS_TITLE, open=False):
+        gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
     go.click(generate, [name, seed, n, psi, class_name], [gallery, status], api_name="gan_generate")
 
     with gr.Accordion("A row per class (conditional GAN): same z across a column, only y changes", open=False):

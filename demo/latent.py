@@ -21,13 +21,16 @@ from .latent_plots import Plane, elbo_figure, enlarged, random_codes_figure
 
 EXPLAIN = r"""
 ### Latent variables: the autoencoder and the VAE
-A VAE explains an image by a few hidden numbers $z$: a prior $p(z) = \mathcal N(0, I)$, a decoder
-$p_\theta(x \mid z)$ (a Bernoulli per pixel) and an encoder $q_\phi(z \mid x) = \mathcal N(\mu, \operatorname{diag}\sigma^2)$,
-trained by maximizing
-$\log p(x) \ge \text{ELBO} = \mathbb E_{q_\phi(z|x)}[\log p_\theta(x \mid z)] - \mathrm{KL}(q_\phi(z \mid x) \,\|\, p(z))$
-with $z = \mu + \sigma \odot \varepsilon$. Each slider is one coordinate of $z$; the decoder draws
-$\mathbb E[x \mid z]$ as you move it. Picking an image encodes it: the sliders jump to its posterior mean $\mu$.
+A VAE explains an image by a few hidden numbers $z$ and is trained by maximizing
+$\log p(x) \ge \text{ELBO} = \mathbb E_{q_\phi(z|x)}[\log p_\theta(x \mid z)] - \mathrm{KL}(q_\phi(z \mid x) \,\|\, p(z))$.
+Each slider is one coordinate of $z$: the decoder draws $\mathbb E[x \mid z]$ as you move it.
 """
+DETAILS = r"""
+The prior is $p(z) = \mathcal N(0, I)$, the decoder $p_\theta(x \mid z)$ a Bernoulli per pixel and the encoder
+$q_\phi(z \mid x) = \mathcal N(\mu, \operatorname{diag}\sigma^2)$; the ELBO's expectation is estimated with
+$z = \mu + \sigma \odot \varepsilon$. Picking an image encodes it: the sliders jump to its posterior mean $\mu$.
+"""
+DETAILS_TITLE = "More about the VAE"
 MAX_DIMS = 16          # sliders: the largest latent of a shipped model
 MAX_STEPS, MAX_RANDOM = 16, 12
 MISSING = ("No VAE or autoencoder is shipped yet: train them with `python -m gen_core.train vae_2d` "
@@ -238,30 +241,35 @@ def build():
         z_dim, conditional = start["model"].z_dim, start["model"].conditional
     except gr.Error:  # a broken checkpoint: its events will say what is wrong
         start, z_dim, conditional = {}, 0, False
-    with gr.Row():
-        name = gr.Dropdown([(shipped.label(n), n) for n in names], value=first, label="model", scale=3)
-        class_name = gr.Dropdown(list(CLASSES), value=CLASSES[0], scale=2, label="class y (conditional VAE)",
-                                 visible=conditional)
-    image, _ = picker.build("latent")
-    with gr.Row():
-        with gr.Column(scale=2):
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):  # the image, then what the VAE says about it
+            image, _ = picker.build("latent")
+            elbo = gr.Markdown(start.get("note", ""), elem_id="latent-elbo", latex_delimiters=layout.LATEX)
+            chart = gr.Plot(start.get("chart"), label="−ELBO = reconstruction + KL", show_label=False,
+                            visible=start.get("chart") is not None, elem_id="latent-chart")
+        with gr.Column(scale=4):  # beside it: the model, E[x | z] and the sliders that move z
+            with gr.Row():
+                name = gr.Dropdown([(shipped.label(n), n) for n in names], value=first, label="model", scale=3,
+                                   min_width=240)
+                class_name = gr.Dropdown(list(CLASSES), value=CLASSES[0], scale=2, label="class y (conditional VAE)",
+                                         visible=conditional, min_width=160)
+            decoded = gr.Image(start.get("picture"), label="E[x | z]: each pixel's probability of being on",
+                               format="png", height=230, elem_id="latent-decoded", elem_classes="pix",
+                               interactive=False)
+            again = gr.Button("Encode the image again (sliders back to its posterior mean)", size="sm",
+                              variant="primary", elem_id="latent-go")
             sliders = [gr.Slider(floor2(low[d]) if d < z_dim else -4, ceil2(high[d]) if d < z_dim else 4,
                                  value=round(float(start["z"][d]), 2) if d < z_dim else 0, step=0.05,
                                  label=f"z{d + 1}", visible=d < z_dim, elem_id=f"latent-z{d + 1}")
                        for d in range(MAX_DIMS)]
             z_box = gr.Textbox(start.get("text", ""), elem_id="latent-z",
                                label="z (edit and press Enter: the sliders follow; values beyond ±4σ are clipped)")
-            again = gr.Button("Encode the image again (sliders back to its posterior mean)", size="sm")
-        with gr.Column(scale=1):
-            decoded = gr.Image(start.get("picture"), label="E[x | z]: each pixel's probability of being on",
-                               format="png", height=250, elem_id="latent-decoded", elem_classes="pix", interactive=False)
-            elbo = gr.Markdown(start.get("note", ""), elem_id="latent-elbo", latex_delimiters=layout.LATEX)
-            chart = gr.Plot(start.get("chart"), label="−ELBO = reconstruction + KL",
-                            visible=start.get("chart") is not None)
+    with gr.Accordion(DETAILS_TITLE, open=False):
+        gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
     shown = start.get("plane") is not None
-    caption = gr.Markdown("**2-D latent plane**, ±4σ on each axis (z₁ →, z₂ ↑). Left: the manifold, E[x | z] on a "
-                          "grid of z. Right: the test images' posterior means μ, coloured by class; ○ = the current z.",
-                          visible=shown)
+    caption = gr.Markdown("**2-D latent plane**, ±4σ on each axis. Left: the manifold, E[x | z] on a grid of z "
+                          "(z1 →, z2 ↑). Right: the test images' posterior means μ, coloured by class; "
+                          "○ = the current z.", visible=shown)
     with gr.Row():  # no labels over the pictures: they would hide the top rows
         grid = gr.Image(start.get("manifold"), format="png", elem_id="latent-manifold", elem_classes="pix",
                         show_label=False, interactive=False, visible=shown)

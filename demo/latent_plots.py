@@ -33,25 +33,44 @@ def draw_marker(a: np.ndarray, row: float, col: float, radius: int = 7) -> np.nd
     return out
 
 
-def scatter(model, mu: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], size: int) -> np.ndarray:
-    """The codes mu [N, 2] coloured by class on the +-4 sigma square, with the classes' names down the left edge."""
+FONT = 11            # points; at the figures' 100 dpi that is 15 px, shown unscaled on a 1366-px screen
+SCATTER_SIZE = (5.0, 4.0)  # inches at 100 dpi: the axes' square, then the legend to its right
+
+
+def scatter_figure(model, mu: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...]) -> Figure:
+    """The codes mu [N, 2] coloured by class on the +-4 sigma square, axes z1 and z2, the legend outside."""
     low, high = (t.numpy() for t in latent_space.limits(model))
-    fig = Figure(figsize=(size / 100, size / 100), dpi=100)
-    canvas = FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.scatter(mu[:, 0], mu[:, 1], c=_TAB10[labels % 10] / 255, s=1.5, linewidths=0)
+    fig = Figure(figsize=SCATTER_SIZE, dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    present = sorted(set(labels.tolist()) & set(range(len(class_names))))
+    for k in present:
+        ax.scatter(*mu[labels == k].T, color=_TAB10[k % 10] / 255, s=2, linewidths=0, label=class_names[k])
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
+    ax.set_box_aspect(1)  # a square, as the manifold beside it
     ax.axhline(0, color="#bbb", lw=0.5)
     ax.axvline(0, color="#bbb", lw=0.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    present = sorted(set(labels.tolist()) & set(range(len(class_names))))
-    for row, k in enumerate(present):
-        ax.text(0.01, 0.98 - 0.045 * row, class_names[k], color=_TAB10[k % 10] / 255, fontsize=7,
-                transform=ax.transAxes, va="top", fontweight="bold")
+    ax.set_xlabel("z1", fontsize=FONT)
+    ax.set_ylabel("z2", fontsize=FONT)
+    ax.tick_params(labelsize=FONT)
+    if present:
+        fig.legend(loc="outside right center", fontsize=FONT, markerscale=5, frameon=False, handletextpad=0.2,
+                   borderaxespad=0)
+    return fig
+
+
+def render(fig: Figure) -> np.ndarray:
+    """A figure drawn to an RGB array at its own size."""
+    canvas = FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def data_box(fig: Figure) -> tuple[float, float, float, float]:
+    """(top, left, bottom, right) pixel rows and columns of the first axes' data area on the drawn figure."""
+    box = fig.axes[0].get_window_extent()
+    height = fig.bbox.height
+    return height - box.y1, box.x0, height - box.y0, box.x1
 
 
 class Plane:
@@ -65,37 +84,41 @@ class Plane:
             raise ValueError("the latent plane needs a 2-D latent space")
         self.model = model
         self.manifold = enlarged(latent_space.manifold(model, y), latent_space.GRID_POINTS)
-        self.scatter = scatter(model, mu.float().numpy(), labels.numpy(), class_names, self.manifold.shape[0])
+        fig = scatter_figure(model, mu.float().numpy(), labels.numpy(), class_names)
+        self.scatter = render(fig)
+        self.box = data_box(fig)  # where the +-4 sigma square lies on the picture
 
     def mark(self, z: torch.Tensor) -> np.ndarray:
         """The scatter plot with the current z marked (the manifold beside it does not change)."""
         u, v = latent_space.plane_position(self.model, z)
-        h, w = self.scatter.shape[:2]
-        return draw_marker(self.scatter, v * (h - 1), u * (w - 1))
+        top, left, bottom, right = self.box
+        return draw_marker(self.scatter, top + v * (bottom - top), left + u * (right - left))
 
 
 def elbo_figure(report: dict) -> Figure:
-    """-ELBO as one bar: the reconstruction term, then the KL."""
-    fig = Figure(figsize=(4.2, 1.6), layout="constrained")
+    """-ELBO as one bar: the reconstruction term, then the KL; the legend above the bar, off it."""
+    fig = Figure(figsize=(4.8, 2.0), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     terms = [("−E_q[log p(x|z)]", -report["reconstruction"], "#4a7fb5"), ("KL(q‖p)", report["kl"], "#e08a3c")]
     left = 0.0
     for label, value, color in terms:
         ax.barh(["−ELBO"], [value], left=left, color=color, label=f"{label} = {value:.1f}")
         left += value
-    ax.set_xlabel("nats (lower is better)", fontsize=8)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlabel("nats (lower is better)", fontsize=FONT)
+    ax.tick_params(labelsize=FONT)
+    fig.legend(loc="outside upper center", ncols=2, fontsize=FONT, frameon=False, columnspacing=1, handlelength=1)
     return fig
 
 
 def random_codes_figure(rows: torch.Tensor, n: int) -> Figure:
     """Three rows of n decodings (the VAE's, the autoencoder's as is, the autoencoder's moved to its codes)."""
     picture = enlarged(rows, nrow=n, scale=3)
-    fig = Figure(figsize=(1.0 + 0.75 * n, 2.9), layout="constrained")
+    fig = Figure(figsize=(2.2 + 0.8 * n, 3.4), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(picture, interpolation="nearest")
     ax.set_yticks([picture.shape[0] * (k + 0.5) / 3 for k in range(3)],
-                  ["VAE: z = ε", "autoencoder: z = ε", "autoencoder:\nz = mean + std·ε\nof its codes"], fontsize=8)
-    ax.set_xticks([])
-    ax.set_title("the same random ε ~ N(0, I) in each column", fontsize=9)
+                  ["VAE: z = ε", "autoencoder:\nz = ε", "autoencoder:\nz = mean + std·ε\nof its codes"], fontsize=FONT)
+    ax.set_xticks([picture.shape[1] * (k + 0.5) / n for k in range(n)], [str(k + 1) for k in range(n)], fontsize=FONT)
+    ax.set_xlabel("code ε (the same in each column)", fontsize=FONT)
+    ax.set_title("the same random ε ~ N(0, I) decoded three ways", fontsize=FONT)
     return fig

@@ -16,13 +16,30 @@ from . import checks, images, layout, picker, shipped
 EXPLAIN = r"""
 ### Likelihood and anomaly detection
 An autoregressive model gives the exact likelihood of any image:
-$-\log p(x) = -\sum_{i=1}^{784} \log p(x_i \mid x_{<i})$ nats, or $\text{bits/dim} = -\log_2 p(x) / 784$.
-An image unlike the training data should be unlikely, so its NLL falls high among the test images' —
-likelihood as an anomaly detector. The heatmaps show each pixel's surprise $-\log p(x_i \mid x_{<i})$
-(bright = surprising). Try the out-of-distribution examples, and see where they fool the models.
+$-\log p(x) = -\sum_{i=1}^{784} \log p(x_i \mid x_{<i})$ nats. An image unlike the training data should be
+unlikely: its NLL falls high among the test images'.
 """
+DETAILS = r"""
+Bits per dimension: $\text{bits/dim} = -\log_2 p(x) / 784$. The heatmaps show each pixel's surprise
+$-\log p(x_i \mid x_{<i})$ on one colour scale for every model (bright = surprising); they add up to the NLL.
+Try the out-of-distribution examples, and see where they fool the models.
+"""
+DETAILS_TITLE = "More about likelihood as an anomaly detector"
 ANOMALY_PERCENTILE = 99  # flagged when the NLL is above this percentile of the test images'
-COLUMNS = ["model", "−log p(x) (nats)", "bits/dim", "percentile among test images", "verdict"]
+COLUMNS = ["model", "−log p(x) (nats)", "bits/dim", "test percentile", "verdict"]
+SURPRISE_MAX = 8.0  # nats: the top of the heatmaps' one colour scale (more is drawn as this)
+SURPRISE_LABEL = "surprise −log p(x_i | x_<i) (nats)"
+EIGHT_BIT_NOTE = "8-bit: surprise of the exact grey level, 1 of 256"
+FONT = 11  # points; at the figures' 100 dpi that is 15 px, shown unscaled on a 1366-px screen
+# captions under the heatmaps, whole; the table's headers whole words
+CSS = """
+#likelihood-maps .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
+  background: none; text-align: center; padding: 2px 0 0}
+#likelihood-maps .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}
+#likelihood-maps .thumbnail-item > img {aspect-ratio: 1; height: auto}
+#likelihood-table th span, #likelihood-table td .cell-wrap {word-break: normal; overflow-wrap: normal}
+@media (max-width: 640px) {#likelihood-maps .grid-container {--grid-cols: 2 !important}}
+"""
 _MAGMA = (matplotlib.colormaps["magma"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
 
 
@@ -40,9 +57,20 @@ def surprise(model, image: torch.Tensor) -> torch.Tensor:
 
 
 def heatmap(s: torch.Tensor) -> np.ndarray:
-    """A surprise map as an enlarged magma picture, 0 nats black, the map's maximum (at least 1 nat) white."""
-    scaled = (s / max(float(s.max()), 1.0) * 255).round().clamp(0, 255).to(torch.uint8).numpy()
+    """A surprise map as an enlarged magma picture on the shared scale: 0 nats black, SURPRISE_MAX or more white."""
+    scaled = (s / SURPRISE_MAX * 255).round().clamp(0, 255).to(torch.uint8).numpy()
     return images.tile_grid(_MAGMA[scaled][None], 1)
+
+
+def colour_bar() -> Figure:
+    """The heatmaps' one colour scale, 0 to SURPRISE_MAX nats, as a horizontal colour bar."""
+    fig = Figure(figsize=(5.6, 1.0), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    bar = fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, SURPRISE_MAX), "magma"), cax=ax,
+                       orientation="horizontal", extend="max")
+    bar.set_label(SURPRISE_LABEL, fontsize=FONT)
+    ax.tick_params(labelsize=FONT)
+    return fig
 
 
 def row(name: str, model, image: torch.Tensor) -> tuple[list, np.ndarray, float, float | None]:
@@ -56,21 +84,37 @@ def row(name: str, model, image: torch.Tensor) -> tuple[list, np.ndarray, float,
 
 
 def plot(results: list[tuple[str, list[float] | None, float]]) -> Figure:
-    """Per model: the test images' NLL distribution (equal-mass bins from the percentiles) and this image."""
-    cols = min(3, len(results))
-    fig = Figure(figsize=(3.4 * cols, 2.4 * math.ceil(len(results) / cols)), layout="constrained")
+    """One row per model: the test images' NLLs (box: the middle half, whiskers: 5 to 95 %) and this image's."""
+    fig = Figure(figsize=(5.8, 1.3 + 0.42 * len(results)), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
     for k, (name, percentiles, nll) in enumerate(results):
-        ax = fig.add_subplot(math.ceil(len(results) / cols), cols, k + 1)
         if percentiles:
-            edges = np.asarray(percentiles)[::5]  # 20 bins holding 5% of the test images each
-            widths = np.maximum(np.diff(edges), 1e-9)
-            ax.bar(edges[:-1], 0.05 / widths, widths, align="edge", color="#9ab", label="test images")
-            ax.set_xlim(edges[0], max(percentiles[99], nll) * 1.05)
-        ax.axvline(nll, color="#d22", lw=2, label="this image")
-        ax.set_title(name, fontsize=9)
-        ax.set_yticks([])
-        ax.set_xlabel("−log p(x) (nats)", fontsize=8)
+            p5, p25, p50, p75, p95 = (percentiles[q] for q in (5, 25, 50, 75, 95))
+            ax.hlines(k, p5, p95, color="#678", lw=1.5, label="test images: 5–95 %" if k == 0 else None)
+            ax.barh(k, p75 - p25, left=p25, height=0.5, color="#9ab", label="middle half" if k == 0 else None)
+            ax.vlines(p50, k - 0.25, k + 0.25, color="#345", lw=1.5)
+        ax.plot([nll], [k], "o", color="#d22", ms=7, label="this image" if k == 0 else None)
+    ax.set_yticks(range(len(results)), [short(name) for name, _, _ in results], fontsize=FONT)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("−log p(x) (nats, log scale)", fontsize=FONT)
+    ax.set_ylabel("model", fontsize=FONT)
+    ax.tick_params(labelsize=FONT)
+    if results:
+        fig.legend(loc="outside upper center", ncols=3, fontsize=FONT, frameon=False, handlelength=1,
+                   columnspacing=1)
     return fig
+
+
+def short(name: str) -> str:
+    """A checkpoint's name without its data set: 'nade-fashion-mnist' -> 'nade'."""
+    return name.split("-")[0]
+
+
+def caption(name: str, model, nll: float) -> str:
+    """A heatmap's caption: the model, its NLL, and for an 8-bit model what its surprise measures."""
+    note = f" · {EIGHT_BIT_NOTE}" if model.n_values > 2 else ""
+    return f"{name}: {nll:.1f} nats{note}"
 
 
 def score(image):
@@ -88,7 +132,7 @@ def score(image):
             continue
         cells, picture, nll, _ = row(name, model, image)
         rows.append(cells)
-        maps.append((picture, f"{name}: {nll:.1f} nats"))
+        maps.append((picture, caption(name, model, nll)))
         results.append((name, model.meta.get("test_nll_percentiles"), nll))
     return rows, maps, plot(results)
 
@@ -113,15 +157,27 @@ def build():
     if not shipped.names("image"):
         gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train nade`.")
         return
-    image, preview = picker.build("likelihood")
-    with gr.Row():
-        examples = [gr.Button(f"Example: {kind}", size="sm") for kind in ("noise", "inverted", "shifted")]
-        go = gr.Button("Score", variant="primary", elem_id="likelihood-go")
-    table = gr.Dataframe(headers=COLUMNS, label="under every model", elem_id="likelihood-table", interactive=False)
-    with gr.Row():
-        maps = gr.Gallery(label="surprise per pixel, −log p(x_i | x_<i)", columns=4, height="auto",
-                          object_fit="contain", allow_preview=False, elem_id="likelihood-maps", elem_classes="pix")
-        distribution = gr.Plot(label="this image among the test images")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1):  # the image and the anomalies made from it
+            image, preview = picker.build("likelihood")
+            with gr.Row():
+                examples = [gr.Button(f"Example: {kind}", size="sm", min_width=100)
+                            for kind in ("noise", "inverted", "shifted")]
+        with gr.Column(scale=1):  # beside it: the score under every model
+            go = gr.Button("Score", variant="primary", elem_id="likelihood-go")
+            table = gr.Dataframe(headers=COLUMNS, label="under every model", elem_id="likelihood-table",
+                                 interactive=False, wrap=True, column_widths=["34%", "17%", "15%", "17%", "17%"])
+    with gr.Accordion(DETAILS_TITLE, open=False):
+        gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            maps = gr.Gallery(label="surprise per pixel, −log p(x_i | x_<i)", columns=4, height="auto",
+                              object_fit="contain", allow_preview=False, elem_id="likelihood-maps",
+                              elem_classes="pix")
+            gr.Plot(colour_bar(), label="one colour scale for every map", show_label=False,
+                    elem_id="likelihood-scale")
+        distribution = gr.Plot(label="this image among the test images", show_label=False,
+                               elem_id="likelihood-distribution")
     outputs = [table, maps, distribution]
     go.click(score, image, outputs, api_name="score")
     image.change(score, image, outputs, api_visibility="private")

@@ -1,6 +1,7 @@
 """Models tab: the board is read from the sidecars and the bench file, never typed in."""
 import json
 
+import gradio as gr
 from PIL import Image
 
 from conftest import tiny_checkpoint
@@ -46,3 +47,14 @@ def test_a_corrupt_bench_file_or_sidecar_is_reported_not_raised(tmp_path, monkey
     tables, problems, _ = board.board()
     assert tables["image"][0][0] == "nade-test"
     assert len(problems) == 1 and problems[0].startswith("broken: unreadable")
+
+
+def test_tables_scroll_and_captions_sit_under_the_samples(tmp_path, monkeypatch):
+    tiny_checkpoint(tmp_path, "nade-test", "nade", {"hidden": 8}, monkeypatch)
+    Image.new("L", (10, 10)).save(tmp_path / "nade-test.png")
+    with gr.Blocks() as app:
+        board.build()
+    found = {b.elem_id: b for b in app.blocks.values() if getattr(b, "elem_id", None)}
+    assert "board-table" in found["board-image"].elem_classes and found["board-image"].wrap
+    assert "#board-samples .caption-label {position: static" in board.CSS  # under the picture, not over it
+    assert "word-break: normal" in board.CSS  # headers break between words, never inside one

@@ -9,6 +9,7 @@ from conftest import tiny_checkpoint
 from demo import gan as tab
 from demo import shipped
 from gen_core import checkpoints
+from test_demo_latent_plots import beside, labelled, legends_clear_of_the_data, shown_text_px
 
 TINY = {"z_dim": 8, "channels": 4}
 
@@ -46,6 +47,22 @@ def test_tab_samples_with_d_of_x_classes_walk_and_timeline(tiny_gans):
     frame, fig = tab.timeline("dcgan-test", 2)
     assert frame.shape[2] == 3 and fig.axes
     assert tab.epoch_range("cgan-test") == (1, 3) and tab.class_choices("dcgan-test") == [tab.EVERY_CLASS]
+
+
+def test_the_gan_figures_are_labelled_readable_and_their_legends_off_the_curves(tiny_gans):
+    _, curves = tab.timeline("dcgan-test", 2)
+    assert len(curves.axes) == 2 and all(ax.get_ylabel() for ax in curves.axes)  # one epoch axis, shared
+    assert curves.axes[1].get_xlabel() == "epoch" and legends_clear_of_the_data(curves)
+    assert shown_text_px(curves, 590) >= 12  # beside the timeline's frames: half the page at 1366 px
+    rows = tab.class_rows("cgan-test", 0, tab.MAX_PER_CLASS)
+    assert labelled(rows.axes[0]) and shown_text_px(rows, 1200) >= 12  # full width, in its accordion
+
+
+def test_the_samples_sit_beside_the_controls(tiny_gans):
+    with gr.Blocks() as app:
+        tab.build()
+    assert beside(app, "gan-go", "gan-samples")
+    assert "$\\min_G \\max_D" in tab.EXPLAIN  # the key equation stays in the short explanation
 
 
 def test_a_gan_without_its_timeline_says_how_to_make_one(tiny_gans):

@@ -98,6 +98,14 @@ def test_the_latent_endpoints_through_gradio_client(app_url):
     assert len(out) == tab.MAX_DIMS + 7 and "nats" in out[-2]
 
 
+def test_the_decoding_sits_beside_the_image_and_the_equation_stays_short(app_models):
+    from test_demo_latent_plots import beside
+    with gr.Blocks() as app:
+        tab.build()
+    assert beside(app, "latent-gallery", "latent-go", "latent-decoded")
+    assert "ELBO" in tab.EXPLAIN and len(tab.EXPLAIN) < 500  # the details wait in an accordion
+
+
 def test_a_model_of_another_family_is_refused(tiny_nade):
     with pytest.raises(gr.Error, match="not a latent-variable model"):
         tab.get(tiny_nade)

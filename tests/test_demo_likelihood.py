@@ -9,6 +9,7 @@ from demo import likelihood, shipped
 from gen_core import checkpoints
 from gen_core.data import prepare
 from gen_core.data.gallery import gallery
+from test_demo_latent_plots import beside, labelled, legends_clear_of_the_data, shown_text_px
 
 IMAGE = gallery()[0][0, 0].numpy()
 
@@ -66,3 +67,35 @@ def test_out_of_distribution_examples():
     assert 100 < noise.mean() < 155 and noise.shape == (28, 28)
     with pytest.raises(gr.Error, match="Choose an image"):
         likelihood.score(None)
+
+
+def test_the_heatmaps_share_one_colour_scale_with_a_colour_bar_in_nats(two_models):
+    def centre(s):  # the colour of the map's centre pixel
+        a = likelihood.heatmap(s)
+        return tuple(a[a.shape[0] // 2, a.shape[1] // 2])
+
+    flat, peaked = torch.full((28, 28), 0.5), torch.full((28, 28), 0.5)
+    peaked[0, 0] = 5.0
+    assert centre(flat) == centre(peaked)  # one fixed scale, not each map's own maximum
+    assert centre(torch.full((28, 28), 3 * likelihood.SURPRISE_MAX)) == centre(
+        torch.full((28, 28), likelihood.SURPRISE_MAX)) != centre(torch.zeros(28, 28))  # the top is clipped
+    bar = likelihood.colour_bar()
+    assert "nats" in bar.axes[0].get_xlabel() and shown_text_px(bar, 590) >= 12
+    eight_bit = type("EightBit", (), {"n_values": 256})()
+    assert likelihood.EIGHT_BIT_NOTE in likelihood.caption("pixelcnn_8bit-x", eight_bit, 1696.6)
+    assert likelihood.caption("nade-x", shipped.get("nade-test"), 43.6) == "nade-x: 43.6 nats"
+
+
+def test_the_distribution_plot_is_labelled_readable_and_its_legend_off_the_data(two_models):
+    checkpoints.update_meta(two_models / "nade-test", {"test_nll_percentiles": list(range(100, 201))})
+    shipped._load.cache_clear()
+    _, _, fig = likelihood.score(IMAGE)
+    ax = fig.axes[0]
+    assert labelled(ax) and [t.get_text() for t in ax.get_yticklabels()] == ["fvsbn", "nade"]
+    assert legends_clear_of_the_data(fig) and shown_text_px(fig, 590) >= 12  # half the page at 1366 px
+
+
+def test_the_score_sits_beside_the_image(two_models):
+    with gr.Blocks() as app:
+        likelihood.build()
+    assert beside(app, "likelihood-gallery", "likelihood-go", "likelihood-table")
