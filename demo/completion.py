@@ -113,7 +113,13 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
         yield figure(known, hidden, known.expand(n, -1, -1, -1), torch.zeros_like(hidden), model.n_values), note, \
             None, gr.Slider(maximum=0, value=0)
         return
-    replay.begin(request, "completion")
+    with replay.Run(request, "completion") as run:
+        yield from streamed(name, model, rec, known, hidden, n, seed, temperature, note, run)
+
+
+def streamed(name, model, rec: Recording, known, hidden, n: int, seed: int, temperature: float, note: str,
+             run: replay.Run):
+    """The frames of ``complete``: about FRAMES of them, until it ends or the visitor stops it."""
     flat_hidden = hidden.flatten()
     total = int(flat_hidden.sum())
     every = max(1, total // FRAMES)
@@ -126,7 +132,7 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
             continue
         drawn += 1
         if drawn % every == 0 and drawn < total:
-            if replay.stopped(request, "completion"):
+            if run.stopped():
                 yield (*picture(name, rec, rec.steps), f"**Stopped at hidden pixel {drawn} / {total}.** Step "
                        f"through what was drawn below.", rec, gr.Slider(maximum=rec.steps, value=rec.steps))
                 return

@@ -39,7 +39,12 @@ def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None
     the draw at the next frame and keeps what is drawn (and recorded) so far."""
     seed, temperature, n = checks.seed(seed), checks.temperature(temperature), checks.whole(n, "Images", 1, MAX_IMAGES)
     model = shipped.get(name)
-    replay.begin(request, "pixels")
+    with replay.Run(request, "pixels") as run:
+        yield from streamed(model, n, seed, temperature, run)
+
+
+def streamed(model, n: int, seed: int, temperature: float, run: replay.Run):
+    """The frames of ``generate``: every row, until the draw ends or the visitor stops it."""
     generator = torch.Generator().manual_seed(seed)
     every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
     rec = Recording.start(model, n)
@@ -47,7 +52,7 @@ def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None
     for step in iter_sample(model, n, temperature=temperature, generator=generator):
         rec.add(model, step, temperature)
         if (step.i + 1) % every == 0 and rec.steps < model.num_pixels:
-            if replay.stopped(request, "pixels"):
+            if run.stopped():
                 yield (replay.canvas_grid(rec, rec.steps, model.n_values), replay.map_grid(rec, rec.steps),
                        f"**Stopped at pixel {rec.steps} / {model.num_pixels}.** Step through what was drawn below.",
                        rec, gr.Slider(maximum=rec.steps, value=rec.steps))
@@ -132,7 +137,12 @@ def race(names, seed=0, temperature=1.0, n=2, request: gr.Request = None):
     racers = [shipped.get(name) for name in names]
     if len({m.num_pixels for m in racers}) > 1:
         checks.fail("These models draw images of different sizes; race models of one size.")
-    replay.begin(request, "race")
+    with replay.Run(request, "race") as run:
+        yield from run_race(names, racers, n, seed, temperature, run)
+
+
+def run_race(names, racers, n: int, seed: int, temperature: float, run: replay.Run):
+    """The frames of ``race``: every row of steps, until the race ends or the visitor stops it."""
     streams = [iter_sample(m, n, temperature=temperature, generator=torch.Generator().manual_seed(seed))
                for m in racers]
     recordings = [Recording.start(m, n) for m in racers]
@@ -145,7 +155,7 @@ def race(names, seed=0, temperature=1.0, n=2, request: gr.Request = None):
             rec.add(model, next(stream), temperature)
             spent[k] += time.perf_counter() - t0
         done = i + 1
-        if replay.stopped(request, "race"):
+        if run.stopped():
             yield (race_rows(names, recordings, done, spent), f"**Stopped at pixel {done} / {steps}.**",
                    (names, recordings), gr.Slider(maximum=done, value=done))
             return
@@ -171,10 +181,10 @@ def build():
     recording = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            name = gr.Dropdown(choices, value=choices[0][1], label="model", elem_classes="model-menu")
+            name = gr.Dropdown(choices, value=choices[0][1], label="model", elem_classes="model-menu", elem_id="pixels-model")
             with gr.Row():
                 seed = gr.Number(0, label="seed", precision=0, minimum=0, min_width=80)
-                n = gr.Slider(1, MAX_IMAGES, value=4, step=1, label="images", min_width=120)
+                n = gr.Slider(1, MAX_IMAGES, value=4, step=1, label="images", min_width=120, elem_id="pixels-n")
             temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature (0 = greedy)")
             with gr.Row():
                 go = gr.Button("Generate", variant="primary", elem_id="pixels-go", min_width=100)

@@ -33,6 +33,7 @@ LEGEND = ("**green**: pixels the conditional sees (its receptive field, measured
           "drawn before it but invisible to it (a blind spot) · **dark blue**: not drawn yet · **red**: this pixel")
 
 # -- stopping -------------------------------------------------------------------------------------
+_running: set[tuple[str, str]] = set()       # (visitor's session, tab) of every draw in progress
 _stop_requests: set[tuple[str, str]] = set()
 
 
@@ -41,26 +42,32 @@ def stop_key(request: gr.Request | None, what: str) -> tuple[str, str] | None:
 
 
 def ask_to_stop(what: str):
-    """An event function that asks the running ``what`` draw of this visitor to stop at its next frame."""
+    """An event function that asks this visitor's ``what`` draw in progress to stop at its next frame
+    (a click when nothing runs is ignored, so it cannot stop the next draw)."""
     def stop(request: gr.Request):
         key = stop_key(request, what)
-        if key:
+        if key in _running:
             _stop_requests.add(key)
     return stop
 
 
-def begin(request: gr.Request | None, what: str) -> None:
-    """A new draw starts: forget an earlier stop request."""
-    _stop_requests.discard(stop_key(request, what))
+class Run:
+    """A draw in progress for one visitor and tab: ``stopped()`` says whether they asked it to stop."""
 
+    def __init__(self, request: gr.Request | None, what: str):
+        self.key = stop_key(request, what)
 
-def stopped(request: gr.Request | None, what: str) -> bool:
-    """Whether the visitor asked the running draw to stop (the request is used up)."""
-    key = stop_key(request, what)
-    if key in _stop_requests:
-        _stop_requests.discard(key)
-        return True
-    return False
+    def __enter__(self) -> "Run":
+        if self.key:
+            _running.add(self.key)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _running.discard(self.key)
+        _stop_requests.discard(self.key)
+
+    def stopped(self) -> bool:
+        return self.key in _stop_requests
 
 
 # -- pictures of a step ---------------------------------------------------------------------------

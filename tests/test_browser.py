@@ -27,15 +27,27 @@ BUSY = re.compile("generating|pending")
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: apt-get install chromium"
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 1000})
-        pg.goto(app_url)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         SHOTS.mkdir(exist_ok=True)
-        yield pg
-        browser.close()
+        yield b
+        b.close()
+
+
+def open_app(browser, app_url, width, height):
+    pg = browser.new_page(viewport={"width": width, "height": height})
+    pg.goto(app_url)
+    expect(pg.get_by_role("tab", name="Pixels", exact=True)).to_be_visible(timeout=60_000)
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    pg = open_app(browser, app_url, 1280, 1000)
+    yield pg
+    pg.close()
 
 
 def open_tab(page, name):
@@ -59,6 +71,54 @@ def test_pixels_tab_streams_samples(page):
     expect(page.get_by_text(re.compile(r"images in [\d.]+ s"))).to_be_visible()
     assert page.locator("#pixels-canvas img").evaluate("i => i.naturalWidth") > 100
     shot(page, "pixels")
+
+
+def test_stop_during_a_run_keeps_the_partial_images_and_shows_no_error(page):
+    open_tab(page, "Pixels")
+    page.locator("#pixels-model input").click()
+    page.get_by_role("option", name=re.compile("pixelcnn_8bit")).click()  # the slowest step: time to press Stop
+    n = page.locator("#pixels-n input[type=number]")
+    n.fill("16")
+    n.press("Tab")
+    before = page.locator("#pixels-canvas img").get_attribute("src")
+    page.locator("#pixels-go").click()
+    expect(page.locator("#pixels-status")).to_contain_text(re.compile(r"pixel \d+ / 784"), timeout=60_000)
+    page.locator("#pixels-stop").click()
+    expect(page.locator("#pixels-status")).to_contain_text("Stopped at pixel", timeout=60_000)
+    src = page.locator("#pixels-canvas img").get_attribute("src")
+    assert src and src != before  # the partial images stay on screen
+    expect(page.locator(".toast-body.error")).to_have_count(0)
+    expect(page.get_by_text("Error", exact=True)).to_have_count(0)
+    shot(page, "pixels_stopped")
+    page.locator("#pixels-model input").click()
+    page.get_by_role("option", name=re.compile("image_transformer")).click()
+    n.fill("4")
+    n.press("Tab")
+
+
+def test_scrubbing_a_draw_shows_that_step_and_what_its_conditional_sees(page):
+    open_tab(page, "Pixels")
+    page.locator("#pixels-go").click()
+    expect(page.locator("#pixels-status")).to_contain_text("images in", timeout=120_000)
+    box = page.locator("#pixels-step input[type=number]")
+    box.fill("300")
+    box.press("Enter")
+    expect(page.locator("#pixels-about")).to_contain_text("Step 300 of 784", timeout=30_000)
+    expect(page.locator("#pixels-seen img")).to_be_visible()
+    page.get_by_role("button", name="step ▶").click()
+    expect(page.locator("#pixels-about")).to_contain_text("Step 301 of 784", timeout=30_000)
+    shot(page, "pixels_inspect")
+
+
+def test_on_a_phone_every_tab_is_one_tap_away(browser, app_url):
+    phone = open_app(browser, app_url, 390, 844)
+    for name in ("Pixels", "Completion", "Text", "Latent", "GAN", "Likelihood", "Models"):
+        tab = phone.get_by_role("tab", name=name, exact=True)
+        expect(tab).to_be_visible()
+        box = tab.bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= 390, name
+    phone.screenshot(path=str(SHOTS / "phone_tabs.png"))
+    phone.close()
 
 
 def test_completion_tab_completes_the_chosen_image(page):

@@ -36,9 +36,11 @@ def test_stop_keeps_the_partial_draw_and_says_where(tiny_nade):
     assert canvas is not None and probs is not None
     with pytest.raises(StopIteration):
         next(run)
-    other = visitor("s2")  # another visitor's stop does not reach this one's draw
-    replay.ask_to_stop("pixels")(other)
-    assert "nats" in list(pixels.generate(tiny_nade, seed=1, temperature=1.0, n=2, request=request))[-1][2]
+    replay.ask_to_stop("pixels")(request)  # a click when nothing runs cannot stop the next draw
+    run = pixels.generate(tiny_nade, seed=1, temperature=1.0, n=2, request=request)
+    next(run)
+    replay.ask_to_stop("pixels")(visitor("s2"))  # nor can another visitor's click
+    assert "nats" in list(run)[-1][2]
 
 
 def test_scrubbing_to_step_k_shows_the_canvas_the_model_had_after_k_pixels(tiny_nade):
