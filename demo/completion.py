@@ -183,12 +183,12 @@ def build():
                                                                           color_mode="fixed"),
                                  layers=False, label="paint over what to hide", elem_id="completion-painter")
     with gr.Accordion("Step through the completion and inspect a conditional", open=False):
-        step, _ = replay.build(name, recording, temperature, [out], "completion", picture=picture)
+        step, follow = replay.build(name, recording, temperature, [out], "completion", picture=picture)
     image.change(editor_value, image, painted, api_visibility="private")
     gr.on([image.change, preset.change, name.change, painted.change], occluded, [name, image, preset, painted, seed],
           out, api_visibility="private", show_progress="hidden", trigger_mode="always_last")
     # a closed accordion does not redraw its editor: open it, with the current image, when painting is chosen
     preset.change(paint_mode, [preset, image], [painting, painted], api_visibility="private")
-    go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status, recording, step],
-             api_name="complete", concurrency_limit=2)
+    follow(go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status, recording, step],
+                    api_name="complete", concurrency_limit=2))
     stop.click(replay.ask_to_stop("completion"), None, None, concurrency_limit=None, api_visibility="private")

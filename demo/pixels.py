@@ -197,9 +197,9 @@ def build():
                 probs = gr.Image(label=MAP_LABEL[2], format="png", elem_id="pixels-probs", elem_classes="pix",
                                  height=330)
     with gr.Accordion("Step through the draw and inspect a conditional", open=True):
-        step, _ = replay.build(name, recording, temperature, [canvas, probs], "pixels")
-    go.click(generate, [name, seed, temperature, n], [canvas, probs, status, recording, step],
-             api_name="generate", concurrency_limit=2)
+        step, follow = replay.build(name, recording, temperature, [canvas, probs], "pixels")
+    follow(go.click(generate, [name, seed, temperature, n], [canvas, probs, status, recording, step],
+                    api_name="generate", concurrency_limit=2))
     stop.click(replay.ask_to_stop("pixels"), None, None, concurrency_limit=None, api_visibility="private")
     name.change(map_label, name, probs, api_visibility="private", show_progress="hidden")
     with gr.Accordion("Memorisation check: the nearest training image of each sample", open=False):

@@ -130,12 +130,15 @@ def distribution_figure(dist: np.ndarray, value: float, n_values: int) -> Figure
         ax.bar([value], [dist[int(value)]], width=3.0, color=CURRENT / 255, label=f"drawn: {int(value)}")
         mean = float(dist @ levels)
         ax.axvline(mean, color="#2060c0", lw=1.5, label=f"E[x] = {mean:.0f}")
-        ax.set_xlim(-2, n_values + 1)
-        ax.set_xlabel("intensity x_i (0 = black, 255 = white)", fontsize=13)
+        mass = np.cumsum(dist)
+        low, high = int(np.searchsorted(mass, 0.0025)), int(np.searchsorted(mass, 0.9975))
+        low, high = min(low, int(value)), max(high, int(value))  # where the mass is, and the value drawn
+        pad = max(4, (24 - (high - low)) // 2)
+        ax.set_xlim(max(low - pad, -1), min(high + pad, n_values))
+        ax.set_xlabel("intensity x_i (0 = black, 255 = white; zoomed to where the mass is)", fontsize=12)
         ax.set_ylabel("probability", fontsize=13)
         ax.legend(fontsize=12, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False)
     ax.tick_params(labelsize=12)
-    ax.set_title("p(x_i | x_<i), drawn value in red", fontsize=13)
     return fig
 
 
@@ -202,7 +205,7 @@ def play(rec: Recording | None, k, speed: str):
 def build(name: gr.Dropdown, recording: gr.State, temperature, pictures: list, prefix: str, picture=frames):
     """The step-through panel under a drawing: slider, step and play buttons, and the inspector; ``picture``
     draws the tab's ``pictures`` at a step. Returns the step slider (the drawing's generator sets it as it
-    goes) and the playback timer."""
+    goes) and ``follow(event)``, which opens the inspector on the last step once a drawing event ends."""
     with gr.Row(elem_classes="replay-controls"):
         back = gr.Button("◀ step", size="sm", min_width=80, scale=0)
         step = gr.Slider(0, 784, value=0, step=1, label="step (pixel k of the draw)", elem_id=f"{prefix}-step",
@@ -216,7 +219,8 @@ def build(name: gr.Dropdown, recording: gr.State, temperature, pictures: list, p
     with gr.Row():
         seen = gr.Image(label="what this pixel's conditional sees", format="png", elem_id=f"{prefix}-seen",
                         elem_classes="pix", interactive=False, height=300)
-        dist = gr.Plot(label="the distribution this pixel was drawn from", elem_id=f"{prefix}-dist")
+        dist = gr.Plot(label="p(x_i | x_<i): the distribution this pixel was drawn from (drawn value in red)",
+                       elem_id=f"{prefix}-dist")
     about = gr.Markdown(elem_id=f"{prefix}-about")
     timer = gr.Timer(SPEEDS["5 pixels / s"][0], active=False)
     shown = [*pictures, seen, dist, about]
@@ -230,4 +234,5 @@ def build(name: gr.Dropdown, recording: gr.State, temperature, pictures: list, p
     play_button.click(play, [recording, step, speed], [step, timer], **options)
     pause.click(lambda: gr.Timer(active=False), None, timer, **options)
     timer.tick(tick, [recording, step, speed], [step, timer], **options).then(show_step, inputs, shown, **options)
-    return step, timer
+    return step, lambda event: event.then(inspect, [name, recording, step, image, temperature], [seen, dist, about],
+                                          **options)
