@@ -5,7 +5,12 @@ import gradio as gr
 
 from . import board, completion, gan, latent, likelihood, pixels, text
 
-BASE_CSS = ".pix img {image-rendering: pixelated}"
+BASE_CSS = """.pix img {image-rendering: pixelated}
+.captions-below .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
+  background: none; text-align: center; padding: 2px 0 0}
+.captions-below .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}
+.captions-below .thumbnail-item > img {aspect-ratio: 1; height: auto}
+"""
 
 # the tabs in teaching order: a module with build(), or what the tab will hold until its module lands
 TABS = [

@@ -34,10 +34,6 @@ DETAILS_TITLE = "How these figures are measured"
 CSS = """
 .board-table th span {word-break: normal; overflow-wrap: normal; hyphens: none}
 .board-table td .cell-wrap {white-space: normal; word-break: normal}
-#board-samples .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
-  background: none; text-align: center; padding: 2px 0 0}
-#board-samples .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}
-#board-samples .thumbnail-item > img {aspect-ratio: 1; height: auto}
 @media (max-width: 640px) {#board-samples .grid-container {--grid-cols: 2 !important}}
 """
 BENCH_FILE = "bench.json"  # written by `python -m gen_core.bench --json checkpoints/bench.json`
@@ -150,7 +146,6 @@ def build():
     for problem in problems:
         gr.Markdown(f"⚠️ {problem}")
     gr.Gallery(samples, label="samples of each model (drawn when it was published)",
-               columns=4, height="auto", object_fit="contain", preview=False, elem_id="board-samples",
-               elem_classes="pix")
+               columns=4, height="auto", object_fit="contain", preview=False, elem_id="board-samples", elem_classes=["captions-below", "pix"])
     if not bench_rows():
         gr.Markdown("*No sampling benchmark recorded yet: run `python -m gen_core.bench --json checkpoints/bench.json`.*")

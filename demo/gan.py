@@ -31,10 +31,6 @@ DETAILS_TITLE = "More about the GAN game"
 FONT = 11  # points; at the figures' 100 dpi that is 15 px, shown unscaled on a 1366-px screen
 # the gallery's captions under the pictures, whole, instead of over their bottom edge
 CSS = """
-#gan-samples .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
-  background: none; text-align: center; padding: 2px 0 0}
-#gan-samples .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}
-#gan-samples .thumbnail-item > img {aspect-ratio: 1; height: auto}
 @media (max-width: 640px) {#gan-samples .grid-container {--grid-cols: 3 !important}}
 """
 EVERY_CLASS = "every class"
@@ -220,7 +216,7 @@ def build():
             go = gr.Button("Generate", variant="primary", elem_id="gan-go")
         with gr.Column(scale=3):
             gallery = gr.Gallery(label="samples, D(x) under each", columns=8, height="auto", object_fit="contain",
-                                 allow_preview=False, elem_id="gan-samples", elem_classes="pix")
+                                 allow_preview=False, elem_id="gan-samples", elem_classes=["captions-below", "pix"])
             status = gr.Markdown()
     with gr.Accordion(DETAILS_TITLE, open=False):
         gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)

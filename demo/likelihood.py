@@ -33,10 +33,6 @@ EIGHT_BIT_NOTE = "8-bit: surprise of the exact grey level, 1 of 256"
 FONT = 11  # points; at the figures' 100 dpi that is 15 px, shown unscaled on a 1366-px screen
 # captions under the heatmaps, whole; the table's headers whole words
 CSS = """
-#likelihood-maps .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
-  background: none; text-align: center; padding: 2px 0 0}
-#likelihood-maps .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}
-#likelihood-maps .thumbnail-item > img {aspect-ratio: 1; height: auto}
 #likelihood-table th span, #likelihood-table td .cell-wrap {word-break: normal; overflow-wrap: normal}
 @media (max-width: 640px) {#likelihood-maps .grid-container {--grid-cols: 2 !important}}
 """
@@ -172,8 +168,7 @@ def build():
     with gr.Row(equal_height=False):
         with gr.Column():
             maps = gr.Gallery(label="surprise per pixel, −log p(x_i | x_<i)", columns=4, height="auto",
-                              object_fit="contain", allow_preview=False, elem_id="likelihood-maps",
-                              elem_classes="pix")
+                              object_fit="contain", allow_preview=False, elem_id="likelihood-maps", elem_classes=["captions-below", "pix"])
             gr.Plot(colour_bar(), label="one colour scale for every map", show_label=False,
                     elem_id="likelihood-scale")
         distribution = gr.Plot(label="this image among the test images", show_label=False,

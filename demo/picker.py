@@ -58,7 +58,7 @@ def from_drawing(value):
     return show(images.to_gray28(np.where(strokes, 0, 255).astype(np.uint8)))  # black ink on white
 
 
-def build(prefix: str, *, preview: bool = True, height: int = 300, columns: int = 8) -> tuple[gr.State, gr.Image]:
+def build(prefix: str, *, preview: bool = True, height: int = 300, columns: int = 4) -> tuple[gr.State, gr.Image]:
     """Gallery / Upload / Draw tabs beside a preview of the current image (hidden when the tab shows the
     image itself: ``preview=False``); returns (state, preview)."""
     first = show(gallery()[0][:1])
@@ -69,7 +69,7 @@ def build(prefix: str, *, preview: bool = True, height: int = 300, columns: int 
                 with gr.Tab("Gallery"):
                     pictures = gr.Gallery(gallery_items(), columns=columns, height=height, allow_preview=False,
                                           label="Fashion-MNIST test images", elem_id=f"{prefix}-gallery",
-                                          elem_classes="pix")
+                                          elem_classes=["captions-below", "pix"])
                 with gr.Tab("Upload"):
                     # a plain file: every decoding (and every failure) happens in images.to_gray28
                     upload = gr.File(file_types=["image"], type="filepath", height=120,

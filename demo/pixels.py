@@ -205,7 +205,7 @@ def build():
     with gr.Accordion("Memorisation check: the nearest training image of each sample", open=False):
         near_go = gr.Button("Find the nearest training images", elem_id="pixels-nearest-go")
         near = gr.Gallery(label="sample | nearest training image", columns=4, height="auto", elem_id="pixels-nearest",
-                          allow_preview=False, elem_classes="pix")
+                          allow_preview=False, elem_classes=["captions-below", "pix"])
         near_note = gr.Markdown()
     near_go.click(nearest, recording, [near, near_note], api_visibility="private")
     with gr.Accordion("Race: several models, the same seed, side by side", open=False):
@@ -219,7 +219,7 @@ def build():
         race_status = gr.Markdown()
         race_step = gr.Slider(0, 784, value=0, step=1, label="step (scrub the race)", elem_id="pixels-race-step")
         race_rows_out = gr.Gallery(label="one row per model, in the order chosen", columns=1, height="auto",
-                                   elem_id="pixels-race-canvas", allow_preview=False, elem_classes="pix")
+                                   elem_id="pixels-race-canvas", allow_preview=False, elem_classes=["captions-below", "pix"])
         race_recordings = gr.State(None)
     race_go.click(race, [racers, seed, temperature, race_n], [race_rows_out, race_status, race_recordings, race_step],
                   api_name="race", concurrency_limit=1)

@@ -56,5 +56,7 @@ def test_tables_scroll_and_captions_sit_under_the_samples(tmp_path, monkeypatch)
         board.build()
     found = {b.elem_id: b for b in app.blocks.values() if getattr(b, "elem_id", None)}
     assert "board-table" in found["board-image"].elem_classes and found["board-image"].wrap
-    assert "#board-samples .caption-label {position: static" in board.CSS  # under the picture, not over it
+    from demo import BASE_CSS
+    assert "captions-below" in found["board-samples"].elem_classes  # under the picture, not over it
+    assert ".captions-below .caption-label {position: static" in BASE_CSS
     assert "word-break: normal" in board.CSS  # headers break between words, never inside one
