@@ -110,6 +110,27 @@ def test_scrubbing_a_draw_shows_that_step_and_what_its_conditional_sees(page):
     shot(page, "pixels_inspect")
 
 
+# each tab's primary button and first result, which a projector at 1366x768 must show without scrolling
+ABOVE_THE_FOLD = {"Pixels": ("pixels-go", "pixels-canvas"), "Completion": ("completion-go", "completion-out"),
+                  "Text": ("text-go", "text-out"), "Latent": ("latent-go", "latent-decoded"),
+                  "GAN": ("gan-go", "gan-samples"), "Likelihood": ("likelihood-go", "likelihood-table"),
+                  "Models": (None, "board-image")}
+
+
+def test_at_projector_size_each_tabs_button_and_first_result_are_on_screen(browser, app_url):
+    projector = open_app(browser, app_url, 1366, 768)
+    for name, ids in ABOVE_THE_FOLD.items():
+        open_tab(projector, name)
+        for elem_id in filter(None, ids):
+            element = projector.locator(f"#{elem_id}")
+            expect(element).to_be_visible(timeout=30_000)
+            box = element.bounding_box()
+            assert box["y"] >= 0 and box["y"] + min(box["height"], 120) <= 768, f"{name}: #{elem_id} at {box}"
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, f"{name}: #{elem_id} at {box}"
+        projector.screenshot(path=str(SHOTS / f"projector_{name.lower()}.png"))
+    projector.close()
+
+
 def test_on_a_phone_every_tab_is_one_tap_away(browser, app_url):
     phone = open_app(browser, app_url, 390, 844)
     for name in ("Pixels", "Completion", "Text", "Latent", "GAN", "Likelihood", "Models"):
@@ -117,7 +138,10 @@ def test_on_a_phone_every_tab_is_one_tap_away(browser, app_url):
         expect(tab).to_be_visible()
         box = tab.bounding_box()
         assert 0 <= box["x"] and box["x"] + box["width"] <= 390, name
-    phone.screenshot(path=str(SHOTS / "phone_tabs.png"))
+    for name in ABOVE_THE_FOLD:
+        open_tab(phone, name)
+        phone.wait_for_timeout(500)
+        phone.screenshot(path=str(SHOTS / f"phone_{name.lower()}.png"), full_page=True)
     phone.close()
 
 
