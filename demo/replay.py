@@ -1,5 +1,5 @@
 """Step through a recorded draw (Pixels and Completion tabs): play, pause, step, scrub, and inspect the
-conditional of any step — what the model saw (its receptive field, measured from the model, drawn on the
+conditional of any step (or of any pixel clicked) — what the model saw (its receptive field, measured from the model, drawn on the
 canvas) and the distribution the pixel was drawn from. Replay reads the recording; it never samples again.
 
 Stop is a request, not a cancellation: the running draw sees it at its next frame and ends there, so the
@@ -181,6 +181,15 @@ def show(name: str, rec: Recording | None, k, j, temperature, picture=frames, co
     return *picture(name, rec, checks.whole(k, "Step", 0, rec.steps)), *inspected
 
 
+def clicked(rec: Recording | None, k, evt: gr.SelectData) -> int:
+    """The step that drew the pixel the student clicked on the inspected image (unchanged if it is not drawn yet)."""
+    if rec is None or not evt.index:
+        return k
+    col, row = (int(v) // INSPECT_SCALE for v in evt.index[:2])
+    drawn = (rec.order[:rec.steps] == row * rec.x.shape[-1] + col).nonzero()
+    return int(drawn[0, 0]) + 1 if len(drawn) else k
+
+
 def nudge(rec: Recording | None, k, delta: int) -> int:
     """Step k moved by delta, kept inside the recording."""
     if rec is None:
@@ -217,7 +226,8 @@ def build(name: gr.Dropdown, recording: gr.State, temperature, pictures: list, p
         speed = gr.Radio(list(SPEEDS), value="5 pixels / s", label="speed", scale=3)
         image = gr.Number(1, label="inspect image", precision=0, minimum=1, maximum=16, min_width=100)
     with gr.Row():
-        seen = gr.Image(label="what this pixel's conditional sees", format="png", elem_id=f"{prefix}-seen",
+        seen = gr.Image(label="what this pixel's conditional sees (click a pixel to inspect it)", format="png",
+                        elem_id=f"{prefix}-seen",
                         elem_classes="pix", interactive=False, height=300)
         dist = gr.Plot(label="p(x_i | x_<i): the distribution this pixel was drawn from (drawn value in red)",
                        elem_id=f"{prefix}-dist")
@@ -231,6 +241,7 @@ def build(name: gr.Dropdown, recording: gr.State, temperature, pictures: list, p
     for button, delta in ((back, -1), (forward, 1)):
         button.click(functools.partial(nudge, delta=delta), [recording, step], step, **options).then(
             show_step, inputs, shown, **options)
+    seen.select(clicked, [recording, step], step, **options).then(show_step, inputs, shown, **options)
     play_button.click(play, [recording, step, speed], [step, timer], **options)
     pause.click(lambda: gr.Timer(active=False), None, timer, **options)
     timer.tick(tick, [recording, step, speed], [step, timer], **options).then(show_step, inputs, shown, **options)

@@ -53,6 +53,8 @@ def test_scrubbing_to_step_k_shows_the_canvas_the_model_had_after_k_pixels(tiny_
         expected = images.mark(images.image_grid(stopped_at_k, 2), rec.position(k), 2, 28)
         assert (canvas == expected).all() and seen.shape == (280, 280, 3) and f"Step {k} of 784" in about
     assert replay.nudge(rec, 784, 1) == 784 and replay.nudge(rec, 0, -1) == 0
+    click = types.SimpleNamespace(index=[7 * replay.INSPECT_SCALE + 3, 5 * replay.INSPECT_SCALE + 9])  # x, y
+    assert rec.position(replay.clicked(rec, 1, click)) == 5 * 28 + 7  # the step that drew (row 5, column 7)
     k, timer = replay.tick(rec, 780, "a row / s")
     assert k == 784 and timer.active is False
 
