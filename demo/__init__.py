@@ -6,6 +6,8 @@ import gradio as gr
 from . import board, completion, gan, latent, likelihood, pixels, text
 
 BASE_CSS = """.pix img {image-rendering: pixelated}
+img.frame {image-rendering: pixelated; width: 100%; max-height: 60vh; object-fit: contain; display: block}
+figure.frame {margin: 0 0 8px} figure.frame figcaption {text-align: center; font-size: 15px}
 .captions-below .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
   background: none; text-align: center; padding: 2px 0 0}
 .captions-below .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}

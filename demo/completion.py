@@ -21,6 +21,7 @@ order-agnostic MADE puts the known pixels first and conditions on all of them. R
 """
 PRESETS = ("bottom half", "right half", "centre square", "random pixels", "my painting")
 MAX_COMPLETIONS = 8
+ROW = "occluded | completions | original"
 HIDDEN = np.array([70, 110, 200], np.uint8)  # hidden pixels not drawn yet: blue, never a gray level
 FRAMES = 24
 
@@ -90,11 +91,11 @@ def paint_mode(preset: str, image):
     return gr.update(open=True), editor_value(image)
 
 
-def picture(name: str, rec: Recording, k: int) -> tuple[np.ndarray]:
-    """The completion row after k steps of the recording: occluded | completions so far | original."""
+def picture(name: str, rec: Recording, k: int) -> tuple[str]:
+    """The completion row after k steps of the recording: occluded | completions so far | original (HTML)."""
     hidden = ~rec.known[0, 0]
     drawn = rec.drawn(k).view(hidden.shape) & hidden
-    return figure(rec.original, hidden, rec.canvas(k), drawn, shipped.get(name).n_values),
+    return images.picture_html(figure(rec.original, hidden, rec.canvas(k), drawn, shipped.get(name).n_values), ROW),
 
 
 def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, temperature=1.0,
@@ -110,8 +111,8 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
     note = explain_conditioning(name, model, hidden)
     rec = Recording.start(model, n, ~hidden[None, None], original=known)
     if not hidden.any():
-        yield figure(known, hidden, known.expand(n, -1, -1, -1), torch.zeros_like(hidden), model.n_values), note, \
-            None, gr.Slider(maximum=0, value=0)
+        yield images.picture_html(figure(known, hidden, known.expand(n, -1, -1, -1), torch.zeros_like(hidden),
+                                         model.n_values), ROW), note, None, gr.Slider(maximum=0, value=0)
         return
     with replay.Run(request, "completion") as run:
         yield from streamed(name, model, rec, known, hidden, n, seed, temperature, note, run)
@@ -150,7 +151,7 @@ def occluded(name, image, preset="bottom half", painted=None, seed=0):
     known = prepare(image, model.n_values)
     nothing_painted = preset == "my painting" and images.drawing(painted) is None
     hidden = torch.zeros(28, 28, dtype=torch.bool) if nothing_painted else hidden_mask(preset, painted, checks.seed(seed))
-    return figure(known, hidden, known[:0], torch.zeros_like(hidden), model.n_values)
+    return images.picture_html(figure(known, hidden, known[:0], torch.zeros_like(hidden), model.n_values), ROW)
 
 
 def build():
@@ -174,8 +175,8 @@ def build():
             with gr.Row():
                 go = gr.Button("Complete", variant="primary", elem_id="completion-go", min_width=100)
                 stop = gr.Button("Stop", variant="stop", elem_id="completion-stop", min_width=80)
-            out = gr.Image(occluded(default, image.value), label="occluded | completions | original", format="png", height=250,
-                           elem_id="completion-out", elem_classes="pix")
+            out = gr.HTML(occluded(default, image.value), label=ROW, show_label=True, container=True,
+                          elem_id="completion-out")
             status = gr.Markdown(elem_id="completion-status")
     with gr.Accordion("Paint your own occlusion (choose “my painting” above)", open=False) as painting:
         painted = gr.ImageEditor(editor_value(image.value), type="numpy", canvas_size=(168, 168),

@@ -6,6 +6,9 @@ gen_core.viz). Bad pictures raise ``BadImage`` with a message for the user.
 """
 from __future__ import annotations
 
+import base64
+import html
+import io
 from pathlib import Path
 
 import matplotlib
@@ -53,6 +56,30 @@ def mark(rgb: np.ndarray, pos: int, b: int, image_size: int = 28, nrow: int | No
         ring[:2], ring[-2:], ring[:, :2], ring[:, -2:] = RED, RED, RED, RED
         out[y + 1:y + SCALE - 1, x + 1:x + SCALE - 1] = RED
     return out
+
+
+def png_data_url(rgb: np.ndarray) -> str:
+    """A picture as a PNG data URL: sent inside the page, so streaming and scrubbing write no cache files."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def picture_html(rgb: np.ndarray, alt: str) -> str:
+    """An <img> of a picture, crisp and as wide as its box allows."""
+    return f'<img class="frame" alt="{html.escape(alt)}" src="{png_data_url(rgb)}">'
+
+
+def captioned_html(pictures: list[tuple[np.ndarray, str]]) -> str:
+    """Pictures one under another, each with its caption beneath it."""
+    return "".join(f'<figure class="frame">{picture_html(rgb, caption)}<figcaption>{html.escape(caption)}'
+                   f"</figcaption></figure>" for rgb, caption in pictures)
+
+
+def decode_html(markup: str) -> list[np.ndarray]:
+    """The pictures inside ``picture_html``/``captioned_html`` markup, as RGB arrays (tests, API users)."""
+    urls = [part.split('"', 1)[0] for part in markup.split('src="data:image/png;base64,')[1:]]
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(u))).convert("RGB")) for u in urls]
 
 
 class BadImage(ValueError):

@@ -6,7 +6,6 @@ import json
 import time
 
 import gradio as gr
-import numpy as np
 import torch
 
 from gen_core import neighbours
@@ -29,9 +28,9 @@ MAP_LABEL = {2: "p(x_i = 1 | x_<i): how sure of ink", 256: "E[x_i | x_<i] / 255:
 NEAREST_SCALE = 3
 
 
-def map_label(name: str) -> gr.Image:
+def map_label(name: str) -> gr.HTML:
     """The probability map's label says what it shows for the chosen model's number of levels."""
-    return gr.Image(label=MAP_LABEL.get(shipped.get(name).n_values, MAP_LABEL[256]))
+    return gr.HTML(label=MAP_LABEL.get(shipped.get(name).n_values, MAP_LABEL[256]))
 
 
 def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None):
@@ -40,10 +39,10 @@ def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None
     seed, temperature, n = checks.seed(seed), checks.temperature(temperature), checks.whole(n, "Images", 1, MAX_IMAGES)
     model = shipped.get(name)
     with replay.Run(request, "pixels") as run:
-        yield from streamed(model, n, seed, temperature, run)
+        yield from streamed(name, model, n, seed, temperature, run)
 
 
-def streamed(model, n: int, seed: int, temperature: float, run: replay.Run):
+def streamed(name: str, model, n: int, seed: int, temperature: float, run: replay.Run):
     """The frames of ``generate``: every row, until the draw ends or the visitor stops it."""
     generator = torch.Generator().manual_seed(seed)
     every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
@@ -53,19 +52,19 @@ def streamed(model, n: int, seed: int, temperature: float, run: replay.Run):
         rec.add(model, step, temperature)
         if (step.i + 1) % every == 0 and rec.steps < model.num_pixels:
             if run.stopped():
-                yield (replay.canvas_grid(rec, rec.steps, model.n_values), replay.map_grid(rec, rec.steps),
+                yield (*replay.frames(name, rec, rec.steps),
                        f"**Stopped at pixel {rec.steps} / {model.num_pixels}.** Step through what was drawn below.",
                        rec, gr.Slider(maximum=rec.steps, value=rec.steps))
                 return
-            yield (replay.canvas_grid(rec, rec.steps, model.n_values), replay.map_grid(rec, rec.steps),
-                   f"pixel {rec.steps} / {model.num_pixels}", rec, gr.Slider(maximum=model.num_pixels, value=rec.steps))
+            yield (*replay.frames(name, rec, rec.steps), f"pixel {rec.steps} / {model.num_pixels}", rec,
+                   gr.Slider(maximum=model.num_pixels, value=rec.steps))
     elapsed = time.perf_counter() - t0
     with torch.no_grad():
         nll = -model.log_prob(step.x)
     per_image = ", ".join(f"{v:.1f}" for v in nll.tolist())
     note = f"\n\n{replay.GREEDY}" if temperature == 0 else ""
-    yield (images.image_grid(rec.x, model.n_values), replay.map_grid(rec, rec.steps),
-           f"**{n} images in {elapsed:.2f} s.** −log p(x) per image (nats): {per_image}{note}", rec,
+    yield (images.picture_html(images.image_grid(rec.x, model.n_values), replay.CANVAS_ALT),
+           images.picture_html(replay.map_grid(rec, rec.steps), replay.MAP_ALT), f"**{n} images in {elapsed:.2f} s.** −log p(x) per image (nats): {per_image}{note}", rec,
            gr.Slider(maximum=rec.steps, value=rec.steps))
 
 
@@ -113,14 +112,14 @@ def scale_note(dist, seconds: float) -> str:
 MAX_RACERS, MAX_RACE_IMAGES = 8, 4
 
 
-def race_rows(names, recordings, k: int, spent=None) -> list[tuple[np.ndarray, str]]:
-    """A gallery row per racer: its images after k steps, captioned with its name (and compute time)."""
+def race_rows(names, recordings, k: int, spent=None) -> str:
+    """A row per racer: its images after k steps, captioned with its name (and compute time)."""
     rows = []
     for j, (name, rec) in enumerate(zip(names, recordings)):
         levels = rec.dists.shape[-1] if rec.dists.shape[-1] > 1 else 2
         caption = name if spent is None else f"{name} · {spent[j]:.2f} s of compute"
         rows.append((images.image_grid(rec.canvas(k), levels, nrow=rec.x.shape[0]), caption))
-    return rows
+    return images.captioned_html(rows)
 
 
 def race(names, seed=0, temperature=1.0, n=2, request: gr.Request = None):
@@ -192,10 +191,10 @@ def build():
             status = gr.Markdown(elem_id="pixels-status")
         with gr.Column(scale=2):
             with gr.Row():
-                canvas = gr.Image(label="samples (the pixel being drawn outlined in red)", format="png",
-                                  elem_id="pixels-canvas", elem_classes="pix", height=330)
-                probs = gr.Image(label=MAP_LABEL[2], format="png", elem_id="pixels-probs", elem_classes="pix",
-                                 height=330)
+                canvas = gr.HTML(label="samples (the pixel being drawn marked in red)", show_label=True,
+                                 container=True, elem_id="pixels-canvas", min_height=330)
+                probs = gr.HTML(label=MAP_LABEL[2], show_label=True, container=True, elem_id="pixels-probs",
+                                min_height=330)
     with gr.Accordion("Step through the draw and inspect a conditional", open=True):
         step, follow = replay.build(name, recording, temperature, [canvas, probs], "pixels")
     follow(go.click(generate, [name, seed, temperature, n], [canvas, probs, status, recording, step],
@@ -218,8 +217,8 @@ def build():
                 race_stop = gr.Button("Stop", variant="stop", elem_id="pixels-race-stop")
         race_status = gr.Markdown()
         race_step = gr.Slider(0, 784, value=0, step=1, label="step (scrub the race)", elem_id="pixels-race-step")
-        race_rows_out = gr.Gallery(label="one row per model, in the order chosen", columns=1, height="auto",
-                                   elem_id="pixels-race-canvas", allow_preview=False, elem_classes=["captions-below", "pix"])
+        race_rows_out = gr.HTML(label="one row per model, in the order chosen", show_label=True, container=True,
+                                elem_id="pixels-race-canvas")
         race_recordings = gr.State(None)
     race_go.click(race, [racers, seed, temperature, race_n], [race_rows_out, race_status, race_recordings, race_step],
                   api_name="race", concurrency_limit=1)

@@ -71,6 +71,9 @@ class Run:
 
 
 # -- pictures of a step ---------------------------------------------------------------------------
+CANVAS_ALT, MAP_ALT = "the images after this step", "the probability map after this step"
+
+
 def canvas_grid(rec: Recording, k: int, n_values: int) -> np.ndarray:
     """Every image after k steps, the pixel of step k outlined (none at step 0)."""
     grid = images.image_grid(rec.canvas(k), n_values)
@@ -127,7 +130,7 @@ def distribution_figure(dist: np.ndarray, value: float, n_values: int) -> Figure
     else:
         levels = np.arange(n_values)
         ax.bar(levels, dist, width=1.0, color="#8a8fa8")
-        ax.bar([value], [dist[int(value)]], width=3.0, color=CURRENT / 255, label=f"drawn: {int(value)}")
+        ax.bar([value], [dist[int(value)]], width=1.0, color=CURRENT / 255, label=f"drawn: {int(value)}")
         mean = float(dist @ levels)
         ax.axvline(mean, color="#2060c0", lw=1.5, label=f"E[x] = {mean:.0f}")
         mass = np.cumsum(dist)
@@ -135,7 +138,7 @@ def distribution_figure(dist: np.ndarray, value: float, n_values: int) -> Figure
         low, high = min(low, int(value)), max(high, int(value))  # where the mass is, and the value drawn
         pad = max(4, (24 - (high - low)) // 2)
         ax.set_xlim(max(low - pad, -1), min(high + pad, n_values))
-        ax.set_xlabel("intensity x_i (0 = black, 255 = white; zoomed to where the mass is)", fontsize=12)
+        ax.set_xlabel("intensity x_i (0 black … 255 white), zoomed", fontsize=13)
         ax.set_ylabel("probability", fontsize=13)
         ax.legend(fontsize=12, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False)
     ax.tick_params(labelsize=12)
@@ -168,9 +171,10 @@ def inspect(name: str, rec: Recording | None, k, j, temperature) -> tuple:
     return overlay(rec, k, j, seen, model.n_values), figure, text
 
 
-def frames(name: str, rec: Recording, k: int) -> tuple:
-    """The Pixels tab's pictures of step k: the canvas and the probability map."""
-    return canvas_grid(rec, k, shipped.get(name).n_values), map_grid(rec, k)
+def frames(name: str, rec: Recording, k: int) -> tuple[str, str]:
+    """The Pixels tab's pictures of step k (as inline HTML): the canvas and the probability map."""
+    return (images.picture_html(canvas_grid(rec, k, shipped.get(name).n_values), CANVAS_ALT),
+            images.picture_html(map_grid(rec, k), MAP_ALT))
 
 
 def show(name: str, rec: Recording | None, k, j, temperature, picture=frames, count: int = 2):

@@ -19,12 +19,13 @@ def test_generate_streams_frames_then_the_summary(client):
     job = client.submit(IMAGE_MODEL, 1, 1.0, 2, api_name="/generate")
     updates = list(job)
     canvas, probs, status, step = job.result()
-    assert len(updates) >= 10 and "nats" in status and canvas["path"] and probs["path"] and step["value"] == 784
+    assert len(updates) >= 10 and "nats" in status and step["value"] == 784
+    assert "data:image/png;base64," in canvas and "data:image/png;base64," in probs  # inline: no cache files
 
 
 def test_complete_fills_the_default_gallery_image(client):
     figure, status, step = client.predict(IMAGE_MODEL, "bottom half", None, 2, 0, 1.0, api_name="/complete")
-    assert figure["path"] and "2 completions" in status
+    assert "data:image/png;base64," in figure and "2 completions" in status
 
 
 def test_an_uploaded_image_is_scored_by_every_model(client, tmp_path):
