@@ -114,12 +114,12 @@ def locate(name: str, source: str, data_dir=None, download: bool = True) -> tupl
             return tuple(_find_file(folder, stem) for stem in _FILES[source])
         except OSError as e:  # offline, or the mirror is gone
             error = e
-    places = "\n  ".join(str(p) for p in searched)
     raise DataNotFound(
-        f"{name} ({source} files {', '.join(s + '[.gz]' for s in _FILES[source])}) not found. Searched:\n  "
-        f"{places}\n"
-        + (f"Download from {DATASETS[name]['url']} failed: {error}\n" if error else "")
-        + "Pass --data-dir DIR, set GENLAB_DATA=DIR, or `apt-get install dataset-fashion-mnist`."
+        f"{name} ({source} files {', '.join(s + '[.gz]' for s in _FILES[source])}) is in none of: "
+        f"{', '.join(str(p) for p in searched)}\n"
+        + (f"and the download from {DATASETS[name]['url']} failed ({error}).\n" if error else "and no download was tried.\n")
+        + f"Provide it: --data-dir DIR or GENLAB_DATA=DIR (a folder holding {DATASETS[name]['dirs'][0]}/ or the files), "
+        f"`apt-get install dataset-{name}`, or a connection to download it into ~/.cache/genlab/{name}."
     )
 
 

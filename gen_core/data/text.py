@@ -128,11 +128,12 @@ def locate(name: str, data_dir=None, download: bool = True) -> Path:
             return target.with_suffix(".part").rename(target)
         except OSError as e:  # offline, or the mirror is gone
             error = e
-    places = "\n  ".join(str(p) for p in searched)
-    raise CorpusNotFound(f"corpus {name} ({CORPORA[name]['file']}) not found. Searched:\n  {places}\n"
-                         + (f"Download from {CORPORA[name]['url']} failed: {error}\n" if error else "")
-                         + "Pass --data-dir DIR or set GENLAB_DATA=DIR (a folder holding text/"
-                         + CORPORA[name]["file"] + ").")
+    raise CorpusNotFound(
+        f"corpus {name} ({CORPORA[name]['file']}) is in none of: {', '.join(str(p) for p in searched)}\n"
+        + (f"and the download from {CORPORA[name]['url']} failed ({error}).\n" if error else "and no download was tried.\n")
+        + f"Provide it: --data-dir DIR or GENLAB_DATA=DIR (a folder holding text/{CORPORA[name]['file']}), "
+        f"or a connection to download it into ~/.cache/genlab/text."
+    )
 
 
 def read_names(text: str) -> list[str]:
