@@ -11,6 +11,40 @@ torch.set_num_threads(1)  # tiny models run fastest single-threaded, and CI mach
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("GENLAB_DATA", str(SHARED_DATA))
+REQUIRE_DATA = os.environ.get("GENLAB_REQUIRE_DATA") == "1"  # CI: a test that cannot find its data fails
+
+
+def require_data(*names: str) -> None:
+    """Skip the calling test (fail it under GENLAB_REQUIRE_DATA=1) unless every dataset ``names`` is found
+    where gen_core looks (GENLAB_DATA, /usr/share/datasets, ~/.cache/genlab; never downloaded here): images
+    'fashion-mnist' or 'mnist' (its test files), corpora 'shakespeare' or 'names'."""
+    from gen_core.data import images, text
+
+    for name in names:
+        try:
+            if name in images.DATASETS:
+                for source in ("test",) if name == "mnist" else ("train", "test"):
+                    images.locate(name, source, download=False)
+            else:
+                text.locate(name, download=False)
+        except FileNotFoundError:
+            reason = f"needs the {name} data: set GENLAB_DATA to a folder holding it (as ../shared/data does)"
+            (pytest.fail if REQUIRE_DATA else pytest.skip)(reason)
+
+
+def needs_data(*names: str):
+    """A marker: the test runs only where datasets ``names`` are found (see :func:`require_data`)."""
+    return pytest.mark.needs_data(*names)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs_data(*names): the test reads these real datasets (skipped without them, "
+                                       "failed under GENLAB_REQUIRE_DATA=1)")
+
+
+def pytest_runtest_setup(item):
+    for marker in item.iter_markers("needs_data"):
+        require_data(*marker.args)
 
 
 def tiny_checkpoint(directory, name, model_name, config, monkeypatch):

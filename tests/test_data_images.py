@@ -8,7 +8,7 @@ import torch
 from gen_core.data import DataNotFound, binarize, load_split, prepare, read_idx
 from gen_core.data.images import candidate_dirs, locate
 
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, needs_data
 
 
 def write_idx(path, array, compress):
@@ -58,7 +58,7 @@ def test_binarization_and_levels():
     assert prepare(x, 256).tolist() == [0, 127, 128, 255]
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "fashion-mnist").is_dir(), reason="needs ../shared/data")
+@needs_data("fashion-mnist")
 def test_protocol_splits_on_the_real_files():
     sizes = {s: load_split("fashion-mnist", s, data_dir=SHARED_DATA, download=False)[0].shape[0]
              for s in ("train", "val", "test")}

@@ -9,6 +9,7 @@ import torch
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from conftest import require_data
 from demo import shipped, text
 from gen_core import checkpoints
 from gen_core.data.text import pack_name_hashes
@@ -24,6 +25,7 @@ SEEN = ["emma", "olivia"]
 @pytest.fixture
 def tiny_text(tmp_path, monkeypatch):
     """Untrained tiny checkpoints of every model on both corpora, with the corpora's real vocabularies."""
+    require_data("shakespeare", "names")
     for corpus in ("shakespeare", "names"):
         for model_name, config in TINY.items():
             torch.manual_seed(0)

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from conftest import needs_data
 from gen_core import checkpoints, evaluate, train
 from gen_core.data import text as data
 
@@ -23,6 +24,7 @@ def test_any_text_file_trains_through_the_cli_and_evaluates(tmp_path):
     assert model.sample(1, 20, prime="the ", temperature=0)[0].startswith("the ")
 
 
+@needs_data("names")
 def test_names_training_ships_the_training_name_hashes(tmp_path):
     meta = train.main(["char_rnn", "--dataset", "names", "--limit", "300", "--epochs", "1", "--batch-size", "50",
                        "--config", json.dumps({"hidden": 16}), "--out", str(tmp_path / "ck"),
