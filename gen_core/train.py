@@ -4,8 +4,9 @@ One loop for every family: the model's task (``gen_core.tasks``) supplies the ba
 optimization step (maximum likelihood with Adam for the likelihood models) and a validation
 metric. The learning rate warms up, then follows a cosine decay; after every epoch the loop
 validates and keeps the best checkpoint in the run folder; at the end it measures that
-checkpoint's test metrics, writes the task's artifacts (a sample grid) and publishes them to
-``checkpoints/`` (so that folder only ever holds finished models).
+checkpoint's test metrics and writes them with the task's artifacts (a sample grid) into
+``RUN_DIR/NAME/finished/``. Only ``--publish`` (or ``--publish-best``) writes them into ``checkpoints/``,
+the models the app ships; ``--resume --publish`` publishes a finished run without training again.
 
 Runs are resumable: ``RUN_DIR/NAME/state.safetensors`` + ``state.json`` (RUN_DIR: ``$GENLAB_RUNS``,
 default ``~/.cache/genlab/runs``) are written every epoch and
@@ -16,15 +17,24 @@ changed after which epoch. ``--ema DECAY`` (Polyak averaging) validates, keeps a
 exponential moving average of the weights instead of the last ones; it can also be switched on at a resume.
 On CUDA it uses bf16 autocast and pinned host memory; `--cpu-bf16` autocasts the CPU training steps
 to bf16 as well (AMX CPUs run the convolutions ~2.4x faster; validation and test stay float32).
+
+``torchrun --nproc_per_node N -m gen_core.train MODEL`` trains with DistributedDataParallel (NCCL on
+GPUs, Gloo on CPUs): every process takes its share of each global batch, so the batch size, the
+learning-rate schedule, the resumable state and the sidecar are those of one process; only rank 0
+validates, writes files and prints. Tasks with their own multi-optimizer step (the GANs) train in one
+process only.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import json
 import math
 import os
+import shlex
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,9 +45,12 @@ from tqdm import tqdm
 
 from . import checkpoints
 from . import tasks
+from .data.images import DataNotFound
+from .data.text import CorpusNotFound
 from .models import REGISTRY, build
 
-# resumable run states live outside the work tree, so that a fresh checkout can still --resume
+# resumable run states live outside the work tree (a fresh checkout can still --resume); finished models
+# stay there too until --publish copies them into checkpoints/
 RUN_DIR = Path(os.environ.get("GENLAB_RUNS", Path.home() / ".cache" / "genlab" / "runs"))
 
 
@@ -159,8 +172,11 @@ SWITCHES = {  # the on/off options, and what each does
                "(twice the steps per epoch; a regularizer against overfitting)",
     "--weights-float16": "publish the weights in float16 (half the file size); the test metrics are measured "
                          "after that rounding",
-    "--publish-best": "train nothing: measure and publish the run's best checkpoint so far (a run that will "
-                      "take several sessions can ship its model early; its sidecar says after which epoch)",
+    "--publish": "write the finished model into checkpoints/ (or --out), where the app finds it; without it "
+                 "the finished files stay in RUN_DIR/NAME/finished/ (`--resume --publish` ships a finished run)",
+    "--publish-best": "train nothing: measure and publish the run's best checkpoint so far into checkpoints/ (or "
+                      "--out); a run that will take several sessions can ship its model early, its sidecar "
+                      "says after which epoch",
 }
 
 
@@ -180,7 +196,8 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=None, help="use only the first N train/val/test examples")
     ap.add_argument("--config", default="{}", help="JSON overriding the model config, e.g. '{\"hidden\": 100}'")
-    ap.add_argument("--out", default=str(checkpoints.CHECKPOINT_DIR), help="where the best checkpoint goes")
+    ap.add_argument("--out", default=None, metavar="DIR",
+                    help="publish the finished model into DIR (implies --publish; default with --publish: checkpoints/)")
     ap.add_argument("--run-dir", default=str(RUN_DIR))
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     for flag, text in SWITCHES.items():
@@ -190,6 +207,57 @@ def parse_args(argv=None):
                          "averaging), e.g. 0.9995; may be switched on when resuming")
     ap.add_argument("--save-every", type=float, default=300, help="seconds between mid-epoch saves")
     return ap.parse_args(argv)
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """This process's place among the ``torchrun`` processes (rank 0 of 1 without torchrun)."""
+    rank: int = 0
+    world: int = 1
+
+    @property
+    def main(self) -> bool:
+        """The one process that validates, writes files and prints."""
+        return self.rank == 0
+
+    def share(self, item):
+        """This rank's contiguous part of a global batch (index tensor or sequence) and the weight that makes
+        the ranks' averaged gradients those of the global batch's mean loss: world * len(part) / len(item)."""
+        lo, hi = (len(item) * r // self.world for r in (self.rank, self.rank + 1))
+        if hi == lo:  # a last batch smaller than the world: a token example that weighs nothing
+            return item[:1], 0.0
+        return item[lo:hi], self.world * (hi - lo) / len(item)
+
+
+class LossOf(torch.nn.Module):
+    """``model.loss`` as a forward pass, weighted by ``scale``: DistributedDataParallel hooks ``forward``."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.scale = model, 1.0
+
+    def forward(self, batch):
+        return self.model.loss(batch) * self.scale
+
+
+def start_ranks(args) -> tuple[Ranks, torch.device]:
+    """Under torchrun (``WORLD_SIZE`` > 1) join the process group (NCCL on CUDA, Gloo on the CPU); the
+    ranks and this process's device."""
+    device = resolve_device(args.device)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return Ranks(), device
+    spec = REGISTRY[args.model]
+    if tasks.TASKS[spec.task].optimizers is not tasks.Task.optimizers:
+        raise SystemExit(f"error: {args.model} trains with its own step and several optimizers "
+                         f"({tasks.TASKS[spec.task].__name__}), which torchrun does not distribute; "
+                         f"train it in one process: python -m gen_core.train {args.model}")
+    if device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo",
+                                         timeout=datetime.timedelta(hours=1))  # rank 0 validates alone meanwhile
+    return Ranks(torch.distributed.get_rank(), world), device
 
 
 @dataclass
@@ -204,12 +272,13 @@ class Run:
     model: torch.nn.Module
     task: tasks.Task
     device: torch.device
+    ranks: Ranks = Ranks()
 
 
 def prepare(args) -> Run:
     """The run the command line asks for: settings, model and task (a bad choice ends with a message)."""
     spec = REGISTRY[args.model]
-    device = resolve_device(args.device)
+    ranks, device = start_ranks(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -230,27 +299,64 @@ def prepare(args) -> Run:
     except ValueError as e:
         raise SystemExit(f"error: {e}") from e
     name = f"{args.model}-{Path(dataset).stem if args.corpus else dataset}"
-    return Run(name, Path(args.run_dir) / name, Path(args.out) / name, settings, config, dataset, model, task, device)
+    folder = Path(args.run_dir) / name
+    if args.out or args.publish or args.publish_best:
+        out = Path(args.out or checkpoints.CHECKPOINT_DIR) / name
+    else:
+        out = folder / "finished" / name
+    return Run(name, folder, out, settings, config, dataset, model, task, device, ranks)
 
 
-def main(argv=None) -> dict:
+def distribute(run: Run) -> None:
+    """Under torchrun, send the task's loss through DistributedDataParallel (gradients averaged over the ranks)."""
+    if run.ranks.world > 1:
+        run.task.parallel = torch.nn.parallel.DistributedDataParallel(
+            LossOf(run.model), device_ids=[run.device.index] if run.device.type == "cuda" else None,
+            find_unused_parameters=True)
+
+
+def main(argv=None) -> dict | None:
+    """Train (or resume, or publish) the run the command line asks for; the published sidecar (None on
+    ranks other than 0). A missing dataset ends with a three-line message."""
     args = parse_args(argv)
-    run = prepare(args)
-    if args.publish_best:
-        return publish_best(args, run)
-    optimizers = run.task.optimizers(run.settings.lr)
-    info, average = start_or_resume(args, run, optimizers)
-    n_params = sum(p.numel() for p in run.model.parameters())
-    steps_per_epoch = len(run.task.batches(0, run.settings.batch_size, run.settings.seed))
-    print(f"{run.name}: {n_params:,} parameters, {steps_per_epoch} batches of {run.settings.batch_size} per epoch, "
-          f"device {run.device}")
-    clock = Clock(info["wall_time_s"], args.save_every)
-    while info["epoch"] < run.settings.epochs:
-        means = train_epoch(run, optimizers, info, average, steps_per_epoch, clock)
-        validate_and_keep_best(args, run, info, average, means, n_params, clock)
-        info["epoch"], info["batch"] = info["epoch"] + 1, 0
-        clock.save(run, optimizers, info, average)
-    return finish(args, run)
+    try:
+        run = prepare(args)
+        if args.publish_best:
+            return publish_best(args, run) if run.ranks.main else None
+        optimizers = run.task.optimizers(run.settings.lr)
+        info, average = start_or_resume(args, run, optimizers)
+        n_params = sum(p.numel() for p in run.model.parameters())
+        steps_per_epoch = len(run.task.batches(0, run.settings.batch_size, run.settings.seed))
+        distribute(run)
+        say(run, f"{run.name}: {n_params:,} parameters, {steps_per_epoch} batches of {run.settings.batch_size} per "
+                 f"epoch, device {run.device}" + (f", {run.ranks.world} processes" if run.ranks.world > 1 else ""))
+        clock = Clock(info["wall_time_s"], args.save_every)
+        while info["epoch"] < run.settings.epochs:
+            means = train_epoch(run, optimizers, info, average, steps_per_epoch, clock)
+            if run.ranks.main:
+                validate_and_keep_best(args, run, info, average, means, n_params, clock)
+            info["epoch"], info["batch"] = info["epoch"] + 1, 0
+            clock.save(run, optimizers, info, average)
+        if not run.ranks.main:
+            return None
+        meta = finish(args, run)
+    except (DataNotFound, CorpusNotFound) as e:
+        raise SystemExit(f"error: {e}") from None
+    finally:
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+    if not (args.out or args.publish):
+        given = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--resume"]
+        command = shlex.join([".venv/bin/python", "-m", "gen_core.train", *given, "--resume", "--publish"])
+        print(f"{run.name} is in {run.out.parent}; nothing was written to checkpoints/. To ship it with the app:\n"
+              f"  {command}")
+    return meta
+
+
+def say(run: Run, text: str) -> None:
+    """Print on rank 0 only."""
+    if run.ranks.main:
+        print(text)
 
 
 class Clock:
@@ -263,6 +369,9 @@ class Clock:
         return time.time() - self.start
 
     def save(self, run: Run, optimizers, info: dict, average) -> None:
+        """Write the resumable state (rank 0 only: every rank holds the same)."""
+        if not run.ranks.main:
+            return
         info["wall_time_s"] = self.elapsed()
         save_state(run.folder, run.model, optimizers, info, average)
         self.last_save = time.time()
@@ -285,7 +394,7 @@ def start_or_resume(args, run: Run, optimizers) -> tuple[dict, WeightAverage | N
             raise SystemExit(f"error: {run.name} was trained {'with' if info.get('hflip') else 'without'} --hflip; "
                              f"resume it the same way")
         record_changes(info, plan)
-        print(f"resumed {run.name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
+        say(run, f"resumed {run.name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
     return info, (WeightAverage(run.model, args.ema, averages) if args.ema else None)
 
 
@@ -298,16 +407,16 @@ def set_learning_rates(run: Run, optimizers: dict, step: int, total: int) -> Non
 
 def train_epoch(run: Run, optimizers, info: dict, average, steps_per_epoch: int, clock: Clock) -> dict[str, float]:
     """The rest of epoch ``info["epoch"]`` (from batch ``info["batch"]``); the means of the numbers each step
-    returned, over the batches this process ran."""
+    returned, over the batches this run ran (under torchrun: of the global batches, averaged over the ranks)."""
     batches = run.task.batches(info["epoch"], run.settings.batch_size, run.settings.seed)
     run.model.train()
     sums: dict[str, float] = {}
     count = 0
     bar = tqdm(range(info["batch"], len(batches)), desc=f"epoch {info['epoch'] + 1}/{run.settings.epochs}",
-               mininterval=5, dynamic_ncols=True)
+               mininterval=5, dynamic_ncols=True, disable=not run.ranks.main)
     for b in bar:
         set_learning_rates(run, optimizers, info["step"], run.settings.epochs * steps_per_epoch)
-        numbers = run.task.step(run.task.batch(batches[b]), optimizers)
+        numbers = run.task.step(run.task.batch(share(run, batches[b])), optimizers)
         if average:
             average.update(run.model)
         info["step"], info["batch"], count = info["step"] + 1, b + 1, count + 1
@@ -316,7 +425,20 @@ def train_epoch(run: Run, optimizers, info: dict, average, steps_per_epoch: int,
         bar.set_postfix({k: f"{v:.3g}" for k, v in numbers.items()}, refresh=False)
         if clock.save_due():
             clock.save(run, optimizers, info, average)
+    if run.ranks.world > 1:  # each rank's numbers are its weighted share: their mean is the global batch's
+        keys = sorted(sums)
+        total = torch.tensor([sums[k] for k in keys], dtype=torch.float64, device=run.device)
+        torch.distributed.all_reduce(total)
+        sums = dict(zip(keys, (total / run.ranks.world).tolist()))
     return {k: v / max(1, count) for k, v in sums.items()}
+
+
+def share(run: Run, item):
+    """The part of a global batch this process trains on (all of it without torchrun)."""
+    if run.ranks.world == 1:
+        return item
+    item, run.task.parallel.module.scale = run.ranks.share(item)
+    return item
 
 
 def validate_and_keep_best(args, run: Run, info: dict, average, means: dict, n_params: int, clock: Clock) -> None:
@@ -360,6 +482,7 @@ def sidecar(args, run: Run, info: dict, n_params: int, wall_time: float) -> dict
         "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
         "training_precision": run.settings.precision,
         "wall_time_s": round(wall_time, 1), "epochs": info["epoch"] + 1,
+        **({"processes": run.ranks.world} if run.ranks.world > 1 else {}),
         **({"weight_average": f"exponential moving average, decay {args.ema}"} if args.ema else {}),
         "history": info["history"], "metrics": {run.task.val_metric: info["best_val"]},
         **({"changes": info["changes"]} if "changes" in info else {}),
@@ -367,8 +490,8 @@ def sidecar(args, run: Run, info: dict, n_params: int, wall_time: float) -> dict
 
 
 def finish(args, run: Run, extra: dict | None = None) -> dict:
-    """Test metrics and the family's artifacts (a sample grid) for the best checkpoint, published to
-    ``run.out`` (with the sidecar fields ``extra``)."""
+    """Test metrics and the family's artifacts (a sample grid) for the best checkpoint, written to
+    ``run.out`` (with the sidecar fields ``extra``): checkpoints/ when publishing, else the run folder."""
     task, out = run.task, run.out
     task.model = checkpoints.load(run.folder / "best", run.device)
     meta = {**task.model.meta, **(extra or {})}

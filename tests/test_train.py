@@ -1,5 +1,6 @@
 """A training smoke run on tiny synthetic data through the real CLI, including kill-and-resume."""
 import json
+import shlex
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ def synthetic_data(tmp_path_factory):
 
 def run(data, tmp_path, *extra):
     return train.main(["nade", "--data-dir", str(data), "--limit", "200", "--config", '{"hidden": 16}',
-                       "--lr", "0.01", "--batch-size", "20", "--out", str(tmp_path / "ck"),
+                       "--lr", "0.01", "--batch-size", "20", "--publish", "--out", str(tmp_path / "ck"),
                        "--run-dir", str(tmp_path / "runs"), "--device", "cpu", *extra])
 
 
@@ -160,3 +161,37 @@ def test_ema_validates_and_ships_the_averaged_weights_and_can_start_at_a_resume(
     assert {k for k in state if k.startswith("average/")} == {f"average/{k}" for k in weights}
     for k, w in weights.items():  # the averages, not the last weights
         assert torch.equal(w, state[f"average/{k}"]) and not torch.equal(w, state[f"model/{k}"]), k
+
+
+def test_without_publish_nothing_reaches_checkpoints_and_the_command_says_how(synthetic_data, tmp_path, monkeypatch,
+                                                                            capsys):
+    from conftest import ROOT
+
+    shipped = {f: f.stat().st_mtime_ns for f in (ROOT / "checkpoints").iterdir()}
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path / "ck")
+    args = ["nade", "--data-dir", str(synthetic_data), "--limit", "200", "--config", '{"hidden": 16}', "--epochs", "1",
+            "--batch-size", "20", "--run-dir", str(tmp_path / "runs"), "--device", "cpu"]
+    meta = train.main(args)
+    assert not (tmp_path / "ck").exists()
+    finished = tmp_path / "runs" / "nade-fashion-mnist" / "finished" / "nade-fashion-mnist"
+    assert checkpoints.load(finished).meta["metrics"] == meta["metrics"]
+    assert finished.with_suffix(".png").is_file()
+    command = capsys.readouterr().out.strip().splitlines()[-1].strip()
+    assert command.startswith(".venv/bin/python -m gen_core.train nade ") and command.endswith("--resume --publish")
+    published = train.main(shlex.split(command)[3:])  # as printed: ships the finished run, trains nothing
+    assert published["metrics"] == pytest.approx(meta["metrics"]) and published["history"] == meta["history"]
+    assert checkpoints.load(tmp_path / "ck" / "nade-fashion-mnist").meta["epochs"] == 1
+    assert {f: f.stat().st_mtime_ns for f in (ROOT / "checkpoints").iterdir()} == shipped
+
+
+def test_a_missing_dataset_is_a_three_line_message_not_a_traceback(tmp_path, monkeypatch):
+    from gen_core.data import images
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GENLAB_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(images, "_download", lambda name, source: (_ for _ in ()).throw(OSError("offline")))
+    with pytest.raises(SystemExit) as exit_:
+        train.main(["nade", "--limit", "10", "--epochs", "1", "--run-dir", str(tmp_path / "runs"), "--device", "cpu"])
+    lines = str(exit_.value.code).splitlines()
+    assert len(lines) == 3 and lines[0].startswith("error: fashion-mnist") and "offline" in lines[1]
+    assert "--data-dir DIR" in lines[2] and "GENLAB_DATA" in lines[2]

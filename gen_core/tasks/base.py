@@ -17,7 +17,7 @@ class Task(abc.ABC):
     its epoch mean as ``train_<objective>``), and implement the abstract methods. The default
     optimization is one Adam optimizer on ``model.loss(batch)``, its gradient norm clipped to
     ``grad_clip``, in bf16 autocast when ``bf16``; a family with several players (a GAN) overrides
-    :meth:`optimizers` and :meth:`step`.
+    :meth:`optimizers` and :meth:`step`, and trains in one process only (``torchrun`` runs the default step).
     """
 
     datasets: tuple[str, ...] = ()
@@ -32,6 +32,7 @@ class Task(abc.ABC):
         self.model, self.dataset, self.data_dir, self.limit = model, dataset, data_dir, limit
         self.device = torch.device(device)
         self.bf16, self.grad_clip = bf16, grad_clip
+        self.parallel = None  # under torchrun: model.loss wrapped in DistributedDataParallel (gen_core.train)
 
     @classmethod
     def configure(cls, config: dict, dataset: str, data_dir=None) -> dict:
@@ -62,7 +63,7 @@ class Task(abc.ABC):
     def step(self, batch, optimizers: dict) -> dict[str, float]:
         """One update; returns the numbers the loop averages over the epoch (history keys 'train_<name>')."""
         with self.autocast():
-            loss = self.model.loss(batch)
+            loss = self.model.loss(batch) if self.parallel is None else self.parallel(batch)
         opt = optimizers["model"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
