@@ -16,7 +16,7 @@ from PIL import Image
 from gen_core import checkpoints
 from gen_core.models import REGISTRY
 
-from . import layout
+from . import layout, shipped
 
 EXPLAIN = r"""
 ### The models, side by side
@@ -109,28 +109,30 @@ def bench_rows() -> dict[str, dict]:
 
 
 def board() -> tuple[dict[str, list[list]], list[str], list[tuple[Image.Image, str]]]:
-    """({task: table rows, best first}, problems, sample grids with captions) for every checkpoint in checkpoints/."""
+    """({task: table rows, best first}, problems, sample grids with captions) for every checkpoint in checkpoints/
+    (its figures shown whenever its sidecar reads; what is broken listed, with how to fix it)."""
     bench = bench_rows()
     found: dict[str, list[tuple[float, list]]] = {}
-    problems, samples = [], []
-    for name in checkpoints.available():
+    samples = []
+    for name in checkpoints.sidecars():
         try:
             meta = checkpoints.read_meta(name)
-            task = REGISTRY[meta["model"]].task
-        except (checkpoints.CheckpointError, KeyError) as e:
-            problems.append(f"{name}: unreadable sidecar ({e})")
-            continue
+        except checkpoints.CheckpointError:
+            continue  # listed among the problems
+        task = REGISTRY[meta["model"]].task
         title, columns, key = FAMILIES[task]
         row_bench = bench.get(name, bench.get(meta["model"], {}))
         score = meta.get("metrics", {}).get(key)
         found.setdefault(task, []).append((score if isinstance(score, (int, float)) else math.inf,
                                            [c.value(name, meta, row_bench) for c in columns]))
         picture = checkpoints.paths(name)[0].with_suffix(".png")
-        if picture.is_file():
+        try:
             with Image.open(picture) as im:
                 samples.append((im.convert("RGB"), name))
+        except (OSError, ValueError):  # no sample grid, or a broken one: the table row still stands
+            pass
     tables = {task: [row for _, row in sorted(rows, key=lambda r: r[0])] for task, rows in found.items()}
-    return tables, problems, samples
+    return tables, list(shipped.problems()), samples
 
 
 def build():

@@ -126,13 +126,19 @@ def walk(name: str, seed_a=0, seed_b=1, steps=8, truncation=1.0, class_name=EVER
     return images.image_grid((x + 1) / 2, 2, nrow=steps), status
 
 
+TIMELINE_KEYS = {"epoch", "frames", "loss_G", "loss_D", "D_real", "D_fake"}
+
+
 @functools.cache
 def _timeline(name: str) -> dict[str, torch.Tensor] | None:
-    """The checkpoint's training timeline (NAME.timeline.safetensors), read once; None when it has none."""
+    """The checkpoint's training timeline (NAME.timeline.safetensors), read once; None when it has none
+    (or one that is corrupt or incomplete: only the timeline view is lost)."""
     try:
-        return checkpoints.read_companion(name, "timeline")
+        t = checkpoints.read_companion(name, "timeline")
     except checkpoints.CheckpointError:
         return None
+    whole = TIMELINE_KEYS <= t.keys() and len(t["epoch"]) > 0 and len({len(v) for v in t.values()}) == 1
+    return t if whole else None
 
 
 def timeline(name: str, epoch=1):
@@ -140,7 +146,7 @@ def timeline(name: str, epoch=1):
     shipped.get(name)  # a clear message when the checkpoint is missing
     t = _timeline(name)
     if t is None:
-        checks.fail(f"{name} has no training timeline file ({name}.timeline.safetensors); "
+        checks.fail(f"{name} has no training timeline file ({name}.timeline.safetensors), or a damaged one; "
                     f"retrain it with {TRAIN_HINT}.")
     epochs = t["epoch"].tolist()
     epoch = checks.whole(epoch, "Epoch", epochs[0], epochs[-1])

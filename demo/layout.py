@@ -15,9 +15,12 @@ def explain(markdown: str) -> gr.Markdown:
 
 
 def opening(markdown: str, task: str, missing: str) -> tuple[str, ...]:
-    """A tab's explanation, then its task's shipped checkpoints (best first); when there are none, a line
-    saying how to train one (``missing``) and an empty tuple: the tab has nothing else to show."""
+    """A tab's explanation, a warning for each of its task's checkpoints that is broken, then its task's
+    usable checkpoints (best first); when there are none, a line saying how to train one (``missing``) and an
+    empty tuple: the tab has nothing else to show."""
     explain(markdown)
+    for problem in shipped.problems(task):
+        gr.Markdown(f"⚠️ {problem}")
     names = shipped.names(task)
     if not names:
         gr.Markdown(missing)

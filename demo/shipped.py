@@ -14,8 +14,24 @@ from .checks import fail
 def names(task: str | None = None) -> tuple[str, ...]:
     """Checkpoints in checkpoints/, optionally only those of one task ('image', 'text', ...); models
     with a measured test NLL come first, best first (so every menu opens on the best model)."""
-    names = [name for name in checkpoints.available() if task is None or task_of(name) == task]
+    names = [name for name in checkpoints.available()
+             if (task is None or task_of(name) == task) and checkpoints.problem(name) is None]
     return tuple(sorted(names, key=measured_nll))
+
+
+def problems(task: str | None = None) -> tuple[str, ...]:
+    """What is wrong with each checkpoint of a task that cannot be offered (missing or corrupt files), one
+    line each, naming the checkpoint and how to fix it; no server paths."""
+    found = []
+    for name in checkpoints.sidecars():
+        spec = REGISTRY.get(name.split("-", 1)[0])
+        if task is None or (spec is not None and spec.task == task):
+            problem = checkpoints.problem(name)
+            if problem:
+                found.append(f"{name} is unavailable: {problem}")
+            else:
+                found += [f"{name}: {p}" for p in checkpoints.companion_problems(name)]
+    return tuple(found)
 
 
 def metrics(name: str) -> dict:

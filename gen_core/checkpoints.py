@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from .models import REGISTRY, build
@@ -79,15 +79,17 @@ def update_meta(name_or_path, fields: dict) -> dict:
 def read_meta(name_or_path) -> dict:
     _, sidecar = paths(name_or_path)
     if not sidecar.is_file():
-        raise CheckpointError(f"no checkpoint sidecar {sidecar}; train one with "
+        raise CheckpointError(f"no checkpoint sidecar {sidecar.name}; train one with "
                               f"`python -m gen_core.train MODEL --dataset fashion-mnist`")
     try:
         meta = json.loads(sidecar.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{sidecar} is not valid JSON ({e}); retrain or restore it from git") from e
+        raise CheckpointError(f"{sidecar.name} is not valid JSON ({e}); retrain or restore it from git") from e
     if not isinstance(meta, dict) or meta.get("model") not in REGISTRY or not isinstance(meta.get("config"), dict):
-        raise CheckpointError(f"{sidecar} does not name a known model and its config "
-                              f"(known models: {', '.join(REGISTRY)})")
+        raise CheckpointError(f"{sidecar.name} does not name a known model and its config "
+                              f"(known models: {', '.join(REGISTRY)}); retrain or restore it from git")
+    if not isinstance(meta.get("metrics", {}), dict) or not isinstance(meta.get("dataset", ""), str):
+        raise CheckpointError(f"{sidecar.name} has malformed metrics or dataset; retrain or restore it from git")
     return meta
 
 
@@ -96,16 +98,16 @@ def load(name_or_path, device: str | torch.device = "cpu") -> torch.nn.Module:
     weights, _ = paths(name_or_path)
     meta = read_meta(name_or_path)
     if not weights.is_file():
-        raise CheckpointError(f"missing weights {weights} (the sidecar is there); retrain or restore it")
+        raise CheckpointError(f"missing weights {weights.name} (the sidecar is there); retrain or restore it")
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"{weights} is corrupt or not a safetensors file ({e}); retrain or restore it") from e
+        raise CheckpointError(f"{weights.name} is corrupt or not a safetensors file ({e}); retrain or restore it") from e
     try:
         model = build(meta["model"], meta["config"])
         model.load_state_dict(state)
     except (TypeError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"{weights} does not fit model {meta['model']} with config "
+        raise CheckpointError(f"{weights.name} does not fit model {meta['model']} with config "
                               f"{meta['config']}: {e}") from e
     model.meta = meta
     return model.to(device).eval()
@@ -143,3 +145,49 @@ def available(directory: str | os.PathLike | None = None) -> list[str]:
     """Names of the checkpoints in ``directory`` (weights and sidecar both present), sorted."""
     folder = Path(directory) if directory else CHECKPOINT_DIR
     return sorted(p.stem for p in folder.glob("*.json") if p.with_suffix(".safetensors").is_file())
+
+
+def _header(path: Path, what: str) -> None:
+    """Parse a safetensors file's header (cheap: no tensor is read), or raise ``CheckpointError``."""
+    try:
+        with safe_open(str(path), "pt"):
+            pass
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{path.name} ({what}) is corrupt ({e}); retrain or restore it") from e
+
+
+def problem(name: str) -> str | None:
+    """What stops checkpoint ``name`` from loading, found cheaply (the sidecar read, the weights' header
+    parsed), or None when it looks whole."""
+    try:
+        read_meta(name)
+        weights, _ = paths(name)
+        if not weights.is_file():
+            raise CheckpointError(f"missing weights {weights.name} (the sidecar is there); retrain or restore it")
+        _header(weights, "weights")
+    except CheckpointError as e:
+        return str(e)
+    return None
+
+
+def companion_problems(name: str) -> list[str]:
+    """What is wrong with the companion files a checkpoint has (a truncated timeline, ...): only the views
+    that read them are affected."""
+    found = []
+    for kind in COMPANIONS:
+        path = companion_path(name, kind)
+        if path.is_file():
+            try:
+                _header(path, kind)
+            except CheckpointError as e:
+                found.append(str(e))
+    return found
+
+
+MEASUREMENTS = {"bench", "neighbours", "ood"}  # JSON files in checkpoints/ that are the project's measurements
+
+
+def sidecars(directory: str | os.PathLike | None = None) -> list[str]:
+    """Names of every sidecar in ``directory``, whole or not (to report the broken ones), sorted."""
+    folder = Path(directory) if directory else CHECKPOINT_DIR
+    return sorted(p.stem for p in folder.glob("*.json") if p.stem not in MEASUREMENTS)

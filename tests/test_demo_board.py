@@ -46,7 +46,8 @@ def test_a_corrupt_bench_file_or_sidecar_is_reported_not_raised(tmp_path, monkey
     assert board.bench_rows() == {}
     tables, problems, _ = board.board()
     assert tables["image"][0][0] == "nade-test"
-    assert len(problems) == 1 and problems[0].startswith("broken: unreadable")
+    assert len(problems) == 1 and problems[0].startswith("broken is unavailable: broken.json is not valid JSON")
+    assert str(tmp_path) not in problems[0]  # no server paths
 
 
 def test_tables_scroll_and_captions_sit_under_the_samples(tmp_path, monkeypatch):
