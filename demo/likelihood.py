@@ -1,6 +1,7 @@
 """Likelihood tab: score any image under every shipped model, and see where each model is surprised."""
 from __future__ import annotations
 
+import functools
 import math
 
 import gradio as gr
@@ -9,24 +10,51 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from gen_core import checkpoints, ood
 from gen_core.data import prepare
+from gen_core.data.gallery import mnist_gallery
 
 from . import checks, images, layout, picker, shipped
 
 EXPLAIN = r"""
 ### Likelihood and anomaly detection
-An autoregressive model gives the exact likelihood of any image:
-$-\log p(x) = -\sum_{i=1}^{784} \log p(x_i \mid x_{<i})$ nats. An image unlike the training data should be
-unlikely: its NLL falls high among the test images'.
+A model's exact $-\log p(x)$ is a poor anomaly detector: MNIST digits, mostly black, get a *higher* likelihood
+than the clothes it learned. The verdict uses a corrected score $S(x) = -\log p(x) - L(x)$, where $L(x)$ is the
+image's code length under a simple coder: it cancels what any coder finds easy and keeps what only the model knows.
 """
 DETAILS = r"""
+**Why raw likelihood calls digits typical.** Most of $-\log p(x)$ is the cost of local texture: a black
+background is cheap under any model, so a simple image (a digit, a blank square) is likely whatever its shape.
+Input complexity (Serrà et al. 2020) and the likelihood ratio (Ren et al. 2019) subtract a code length $L(x)$
+that only knows local statistics: $L_{\text{png}}(x)$, the PNG file of the image as the model sees it, or
+$L_{\text{ctx}}(x) = -\sum_{ij} \log p(x_{ij} \mid \text{left, above neighbours})$, a count table of the
+training images. The typicality test (Nalisnick et al. 2019) flags $|-\log p(x) - \mathbb{E}[-\log p]|$ instead:
+an image far *below* the usual NLL is as suspicious as one far above. Each model uses the score with the best
+AUROC on the measured out-of-distribution sets (`python -m gen_core.ood`, `checkpoints/ood.json`), flagged
+above the threshold that flags 5 % of the validation images.
+
+**Adversarial examples** change every pixel by at most 16 grey levels (PGD against the shipped classifier,
+16/255) and usually change its answer; the 8-bit PixelCNN sees the added noise (PixelDefend's observation),
+the binary models barely do (binarizing removes most of it).
+
 Bits per dimension: $\text{bits/dim} = -\log_2 p(x) / 784$. The heatmaps show each pixel's surprise
 $-\log p(x_i \mid x_{<i})$ on one colour scale for every model (bright = surprising); they add up to the NLL.
-Try the out-of-distribution examples, and see where they fool the models.
 """
-DETAILS_TITLE = "More about likelihood as an anomaly detector"
-ANOMALY_PERCENTILE = 99  # flagged when the NLL is above this percentile of the test images'
-COLUMNS = ["model", "−log p(x) (nats)", "bits/dim", "test percentile", "verdict"]
+DETAILS_TITLE = "More: why raw likelihood fails, the corrections, adversarial examples"
+ANOMALY_PERCENTILE = 99  # without measurements: flagged when the NLL is above this percentile of the test images'
+COLUMNS = ["model", "−log p(x) (nats)", "raw: test percentile", "corrected score S(x)", "verdict"]
+UNUSUAL, TYPICAL = "unusual: flagged", "typical"
+RAW_ONLY = " (raw NLL: not calibrated)"
+SCORE_LABELS = {"nll": "−log p", "png": "−log p − L_png", "context": "−log p − L_ctx",
+                "typicality": "|−log p − typical|"}
+NOT_MEASURED = "not measured"
+SET_LABELS = {"test": "Fashion-MNIST test", "mnist": "MNIST digits", "shifted": "shifted",
+              "rotated": "rotated", "pgd": "adversarial (PGD 8/255)"}
+SET_COLOURS = {"test": "#888", "mnist": "#d62", "shifted": "#28a", "rotated": "#6a3", "pgd": "#a3a"}
+NO_HISTOGRAMS = "No measured histograms: run `python -m gen_core.ood`."
+ADVERSARIAL_NOTE = "Adversarial example (PGD, every pixel within {eps}/255): the classifier said **{before}** ({p0:.0%}), now says **{after}** ({p1:.0%})."
+NO_CLASSIFIER = "No classifier is shipped: train one with `python -m gen_core.train classifier`."
+MNIST_NOTE = "MNIST test digit {digit} (not a piece of clothing)."
 SURPRISE_MAX = 8.0  # nats: the top of the heatmaps' one colour scale (more is drawn as this)
 SURPRISE_LABEL = "surprise −log p(x_i | x_<i) (nats)"
 EIGHT_BIT_NOTE = "8-bit: surprise of the exact grey level, 1 of 256"
@@ -69,36 +97,104 @@ def colour_bar() -> Figure:
     return fig
 
 
-def row(name: str, model, image: torch.Tensor) -> tuple[list, np.ndarray, float, float | None]:
+@functools.lru_cache(maxsize=4)
+def _stored(folder: str, stamp: float) -> tuple[dict, dict]:
+    return ood.load_results(), ood.load_companion()
+
+
+def stored() -> tuple[dict, dict]:
+    """(ood.json, its companion tensors) of the checkpoint folder, read again when the file changes."""
+    path = ood.results_path()
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return {}, {}
+    return _stored(str(path), stamp)
+
+
+def corrected(name: str, model, nll: float, image: torch.Tensor) -> tuple[str, float, float] | None:
+    """(score name, this image's corrected score, the threshold) from the measurements; None when not measured."""
+    report, companion = stored()
+    calibration = report.get("calibration", {}).get(name)
+    if not calibration:
+        return None
+    found = ood.corrected_score(calibration, nll, image, ood.coder(calibration["n_values"], companion))
+    if found is None:
+        return None
+    return found[0], found[1], calibration["thresholds"][found[0]]
+
+
+def verdict(pct: float | None, found: tuple[str, float, float] | None) -> str:
+    """From the calibrated corrected score when measured, else from the raw NLL's test percentile."""
+    if found is not None:
+        return UNUSUAL if found[1] > found[2] else TYPICAL
+    if pct is None:
+        return "—"
+    return (UNUSUAL if pct > ANOMALY_PERCENTILE else TYPICAL) + RAW_ONLY
+
+
+def row(name: str, model, image: torch.Tensor) -> tuple[list, np.ndarray, float, tuple | None]:
     with torch.no_grad():
         nll = -model.log_prob(prepare(image, model.n_values)).item()
     pct = percentile(nll, model.meta.get("test_nll_percentiles"))
-    verdict = "—" if pct is None else ("unusual: flagged" if pct > ANOMALY_PERCENTILE else "typical")
-    cells = [name, round(nll, 1), round(nll / (model.num_pixels * math.log(2)), 4),
-             "not recorded" if pct is None else f"{pct:.1f}", verdict]
-    return cells, heatmap(surprise(model, image)), nll, pct
+    found = corrected(name, model, nll, image)
+    shown = NOT_MEASURED if found is None else f"{SCORE_LABELS.get(found[0], found[0])} = {found[1]:.1f} (flag > {found[2]:.1f})"
+    cells = [name, round(nll, 1), "not recorded" if pct is None else f"{pct:.1f}", shown, verdict(pct, found)]
+    return cells, heatmap(surprise(model, image)), nll, found
 
 
-def plot(results: list[tuple[str, list[float] | None, float]]) -> Figure:
-    """One row per model: the test images' NLLs (box: the middle half, whiskers: 5 to 95 %) and this image's."""
-    fig = Figure(figsize=(5.8, 1.3 + 0.42 * len(results)), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    for k, (name, percentiles, nll) in enumerate(results):
-        if percentiles:
-            p5, p25, p50, p75, p95 = (percentiles[q] for q in (5, 25, 50, 75, 95))
-            ax.hlines(k, p5, p95, color="#678", lw=1.5, label="test images: 5–95 %" if k == 0 else None)
-            ax.barh(k, p75 - p25, left=p25, height=0.5, color="#9ab", label="middle half" if k == 0 else None)
-            ax.vlines(p50, k - 0.25, k + 0.25, color="#345", lw=1.5)
-        ax.plot([nll], [k], "o", color="#d22", ms=7, label="this image" if k == 0 else None)
-    ax.set_yticks(range(len(results)), [short(name) for name, _, _ in results], fontsize=FONT)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel("−log p(x) (nats, log scale)", fontsize=FONT)
-    ax.set_ylabel("model", fontsize=FONT)
-    ax.tick_params(labelsize=FONT)
-    if results:
-        fig.legend(loc="outside upper center", ncols=3, fontsize=FONT, frameon=False, handlelength=1,
-                   columnspacing=1)
+def headline(names) -> str | None:
+    """The measured model whose corrected score separates MNIST best (mean over the sets when no MNIST)."""
+    report, companion = stored()
+
+    def quality(name):
+        results = report["results"][name]
+        best = report["calibration"][name]["best_score"]
+        sets = ["mnist"] if "mnist" in results else [k for k in ood.NATURAL_SETS if k in results]
+        return sum(results[k][best]["auroc"] for k in sets) / max(len(sets), 1)
+
+    measured = [n for n in names if n in report.get("calibration", {}) and f"{n}/nll/edges" in companion]
+    return max(measured, key=quality) if measured else None
+
+
+def plot(name: str | None, nll: float | None = None, found: tuple[str, float, float] | None = None) -> Figure:
+    """Two panels for model ``name``: the measured sets' histograms of raw −log p(x) and of the corrected score,
+    with this image's values (red) and the threshold (dashed)."""
+    fig = Figure(figsize=(5.8, 3.2), dpi=100, layout="constrained")
+    report, companion = stored()
+    calibration = report.get("calibration", {}).get(name or "")
+    if not calibration:
+        fig.text(0.5, 0.5, NO_HISTOGRAMS, ha="center", va="center", fontsize=FONT, wrap=True)
+        return fig
+    best = calibration["best_score"]
+    axes = fig.subplots(1, 2, sharey=False)
+    for ax, score, value in zip(axes, ("nll", best), (nll, found[1] if found else None)):
+        edges = companion.get(f"{name}/{score}/edges")
+        if edges is None:
+            continue
+        centres = ((edges[1:] + edges[:-1]) / 2).numpy()
+        for set_name in ood.PLOTTED:
+            counts = companion.get(f"{name}/{score}/{set_name}")
+            if counts is None:
+                continue
+            share = (counts / counts.sum().clamp(min=1)).numpy()
+            style = dict(color=SET_COLOURS[set_name], label=SET_LABELS[set_name])
+            if set_name == "test":
+                ax.fill_between(centres, share, step="mid", alpha=0.4, lw=0, **style)
+            else:
+                ax.step(centres, share, where="mid", lw=1.4, **style)
+        if value is not None:
+            ax.axvline(min(max(value, edges[0].item()), edges[-1].item()), color="#d22", lw=2,
+                       label="this image")
+        if score != "nll":
+            ax.axvline(calibration["thresholds"][score], color="k", ls="--", lw=1.2, label="threshold (5 % FPR)")
+        ax.set_xlabel(SCORE_LABELS.get(score, score) + " (nats)", fontsize=FONT)
+        ax.set_ylabel("share of images", fontsize=FONT)
+        ax.tick_params(labelsize=FONT - 1)
+        ax.set_title(("raw" if score == "nll" else "corrected") + f": {short(name)}", fontsize=FONT)
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=FONT - 1, frameon=False,
+               handlelength=1.2, columnspacing=0.8)
     return fig
 
 
@@ -114,23 +210,24 @@ def caption(name: str, model, nll: float) -> str:
 
 
 def score(image):
-    """(table rows, heatmaps with captions, distribution plot) of ``image`` under every shipped image model."""
+    """(table rows, heatmaps with captions, histogram plot) of ``image`` under every shipped image model."""
     image = picker.as_image(image)
     names = shipped.names("image")
     if not names:
         checks.fail("No autoregressive image model is shipped: train one with `python -m gen_core.train nade`.")
-    rows, maps, results = [], [], []
+    rows, maps, found = [], [], {}
     for name in names:
         try:
             model = shipped.get(name)
         except gr.Error as e:  # one broken checkpoint must not hide the others
-            rows.append([name, None, None, "—", f"not available: {e.message}"])
+            rows.append([name, None, "—", "—", f"not available: {e.message}"])
             continue
-        cells, picture, nll, _ = row(name, model, image)
+        cells, picture, nll, corrected_score = row(name, model, image)
         rows.append(cells)
         maps.append((picture, caption(name, model, nll)))
-        results.append((name, model.meta.get("test_nll_percentiles"), nll))
-    return rows, maps, plot(results)
+        found[name] = (nll, corrected_score)
+    shown = headline(list(found))
+    return rows, maps, plot(shown, *found.get(shown, (None, None)))
 
 
 def out_of_distribution(kind: str, image):
@@ -148,33 +245,72 @@ def out_of_distribution(kind: str, image):
     return picker.show(x)
 
 
+def mnist_digit(index):
+    """(state, preview, note, next index): the shipped MNIST test digit ``index`` (cycling through them)."""
+    digits, labels = mnist_gallery()
+    k = int(index or 0) % len(digits)
+    state, preview = picker.show(digits[k:k + 1])
+    return state, preview, MNIST_NOTE.format(digit=int(labels[k])), k + 1
+
+
+def classifier():
+    name = "classifier-fashion-mnist"
+    if name not in checkpoints.available():
+        checks.fail(NO_CLASSIFIER)
+    return shipped.get(name)
+
+
+def adversarial(image):
+    """(state, preview, note): a PGD adversarial example of the current image against the shipped classifier,
+    aimed away from the class it predicts now, with its prediction before and after."""
+    x = picker.as_image(image)
+    net = classifier()
+    p0 = ood.predict(net, x)[0]
+    before = int(p0.argmax())
+    with torch.enable_grad():
+        x_adv = ood.pgd(net, x, torch.tensor([before]), ood.STRONG_EPSILON)
+    p1 = ood.predict(net, x_adv)[0]
+    after = int(p1.argmax())
+    names = shipped.class_names(net)
+    note = ADVERSARIAL_NOTE.format(eps=ood.STRONG_EPSILON, before=names[before], p0=float(p0[before]),
+                                   after=names[after], p1=float(p1[after]))
+    return (*picker.show(x_adv), note)
+
+
 def build():
-    layout.explain(EXPLAIN)
-    if not shipped.names("image"):
-        gr.Markdown("No autoregressive image model is shipped yet: train one with `python -m gen_core.train nade`.")
+    if not layout.opening(EXPLAIN, "image", "No autoregressive image model is shipped yet: train one with "
+                                            "`python -m gen_core.train nade`."):
         return
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):  # the image and the anomalies made from it
             image, preview = picker.build("likelihood")
             with gr.Row():
-                examples = [gr.Button(f"Example: {kind}", size="sm", min_width=100)
+                examples = [gr.Button(f"Example: {kind}", size="sm", min_width=90)
                             for kind in ("noise", "inverted", "shifted")]
+                digit = gr.Button("Example: MNIST digit", size="sm", min_width=90, elem_id="likelihood-mnist")
+                attack = gr.Button("Example: adversarial", size="sm", min_width=90, elem_id="likelihood-adversarial")
+            note = gr.Markdown(elem_id="likelihood-note")
         with gr.Column(scale=1):  # beside it: the score under every model
             go = gr.Button("Score", variant="primary", elem_id="likelihood-go")
-            table = gr.Dataframe(headers=COLUMNS, label="under every model", elem_id="likelihood-table",
-                                 interactive=False, wrap=True, column_widths=["34%", "17%", "15%", "17%", "17%"])
+            table = gr.Dataframe(headers=COLUMNS, label="under every model (verdict: corrected score, 5 % false positives)",
+                                 elem_id="likelihood-table", interactive=False, wrap=True,
+                                 column_widths=["24%", "14%", "14%", "30%", "18%"])
     with gr.Accordion(DETAILS_TITLE, open=False):
         gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
     with gr.Row(equal_height=False):
         with gr.Column():
             maps = gr.Gallery(label="surprise per pixel, −log p(x_i | x_<i)", columns=4, height="auto",
-                              object_fit="contain", allow_preview=False, elem_id="likelihood-maps", elem_classes=["captions-below", "pix"])
+                              object_fit="contain", allow_preview=False, elem_id="likelihood-maps",
+                              elem_classes=["captions-below", "pix"])
             gr.Plot(colour_bar(), label="one colour scale for every map", show_label=False,
                     elem_id="likelihood-scale")
-        distribution = gr.Plot(label="this image among the test images", show_label=False,
+        distribution = gr.Plot(label="this image among the measured sets", show_label=False,
                                elem_id="likelihood-distribution")
     outputs = [table, maps, distribution]
     go.click(score, image, outputs, api_name="score")
     image.change(score, image, outputs, api_visibility="private")
     for button, kind in zip(examples, ("noise", "inverted", "shifted")):
         button.click(out_of_distribution, [gr.State(kind), image], [image, preview], api_visibility="private")
+    shown_digit = gr.State(0)
+    digit.click(mnist_digit, shown_digit, [image, preview, note, shown_digit], api_visibility="private")
+    attack.click(adversarial, image, [image, preview, note], api_name="adversarial")
