@@ -14,7 +14,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 
 from gen_core.viz import cell_origin, grid, grid_columns, to_uint8, upscale
 
@@ -86,7 +86,17 @@ class BadImage(ValueError):
     """An upload or drawing that cannot become a 28x28 image; the message is for the user."""
 
 
-MAX_SIDE = 10_000  # larger images are refused before any resampling
+MAX_SIDE = 4096  # larger images are refused from their header, before anything is decoded
+# PIL (also inside Gradio, for drawings and painted layers) refuses to decode more than twice this many pixels:
+# a small file that would inflate to gigabytes is stopped before it allocates them
+Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
+
+
+def fit(im: Image.Image, side: int, method) -> Image.Image:
+    """``im`` scaled (never up) to fit a side x side square, aspect kept; no side drops to 0, so even a
+    1 x 4000 strip survives."""
+    shrink = min(1.0, side / max(im.size))
+    return im.resize((max(1, round(im.size[0] * shrink)), max(1, round(im.size[1] * shrink))), method)
 
 
 def to_gray28(img) -> torch.Tensor:
@@ -113,15 +123,17 @@ def to_gray28(img) -> torch.Tensor:
             im = Image.fromarray((a * 255).round().astype(np.uint8), "L")
         if im.mode in ("P", "RGBA", "LA", "PA") or "transparency" in im.info:
             im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im.convert("RGBA"))
-        im = im.convert("L")
-        im.thumbnail((280, 280), Image.Resampling.BOX)
+        im = fit(im.convert("L"), 280, Image.Resampling.BOX)
         a = np.asarray(im)
         border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]]).mean()
-        im = ImageOps.pad(im, (28, 28), method=Image.Resampling.LANCZOS, color=int(round(border)))
+        canvas = Image.new("L", (28, 28), int(round(border)))
+        small = fit(im, 28, Image.Resampling.LANCZOS)
+        canvas.paste(small, ((28 - small.size[0]) // 2, (28 - small.size[1]) // 2))
+        im = canvas
     except BadImage:
         raise
     except Image.DecompressionBombError as e:
-        raise BadImage(f"The image is far too large ({e}).") from e
+        raise BadImage(f"The image is far too large; use one between 1 and {MAX_SIDE:,} pixels on a side.") from e
     except (OSError, ValueError, TypeError, SyntaxError) as e:  # truncated, corrupt or not an image
         raise BadImage(f"Could not read that image ({e}).") from e
     a = np.asarray(im, np.uint8)

@@ -49,9 +49,13 @@ def test_already_dark_images_keep_their_polarity_and_extreme_sizes_work():
     a[5:20, 10:15] = 255
     assert (to_gray28(a)[0, 0].numpy() == a).all()
     assert to_gray28(np.full((1, 1), 255, np.uint8)).shape == (1, 1, 28, 28)
-    big = np.full((6000, 6000), 255, np.uint8)
-    big[1000:5000, 2500:3500] = 0
+    big = np.full((4000, 4000), 255, np.uint8)
+    big[700:3300, 1700:2300] = 0
     check(to_gray28(big))
+    for strip in (np.full((1, 4000), 200, np.uint8), np.full((4000, 1), 20, np.uint8)):  # no side shrinks to 0
+        assert to_gray28(strip).shape == (1, 1, 28, 28)
+    with pytest.raises(BadImage, match="between 1 and 4,096 on a side"):
+        to_gray28(np.zeros((1, 5000), np.uint8))
 
 
 def test_broken_files_are_bad_images(tmp_path):
@@ -83,3 +87,12 @@ def test_drawn_strokes_and_masks():
     assert painted.shape == (280, 280) and painted.sum() == 140 * 280
     m = mask28(painted)
     assert m.shape == (1, 1, 28, 28) and int(m.sum()) == 14 * 28
+
+
+def test_a_small_file_that_decodes_to_a_huge_image_is_refused_before_decoding(tmp_path):
+    """A 20,000 x 20,000 PNG of one colour compresses to a few hundred KB; its header says how big it is."""
+    Image.new("L", (20_000, 20_000)).save(tmp_path / "bomb.png", optimize=True)
+    assert (tmp_path / "bomb.png").stat().st_size < 2_000_000
+    with pytest.raises(BadImage, match="far too large; use one between 1 and 4,096"):
+        to_gray28(tmp_path / "bomb.png")
+    assert Image.MAX_IMAGE_PIXELS == 4096 * 4096  # what Gradio's own decoding of drawings obeys as well
