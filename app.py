@@ -1,9 +1,11 @@
 """genlab: `python app.py` serves the app (also the Hugging Face Spaces entry point)."""
 import os
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(__file__).resolve().parent / ".gradio_cache"))
+# Gradio's files (uploads, output pictures) live outside the checkout, so a read-only one can serve
+os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(tempfile.gettempdir()) / "genlab-gradio"))
 
 import torch  # noqa: E402
 
@@ -15,4 +17,5 @@ demo = build_app()
 
 if __name__ == "__main__":
     # host and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT when set (as on Spaces)
-    demo.launch(max_file_size="10mb", css=CSS)
+    # per-visitor state (recordings of draws) is kept for at most this many sessions, the oldest dropped first
+    demo.launch(max_file_size="5mb", css=CSS, state_session_capacity=int(os.environ.get("GENLAB_SESSIONS", "200")))

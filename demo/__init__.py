@@ -1,6 +1,8 @@
 """The genlab Gradio app: one tab per module, in teaching order. Layout here, logic in the modules."""
 from __future__ import annotations
 
+import os
+
 import gradio as gr
 
 from . import board, completion, gan, latent, likelihood, pixels, text
@@ -31,7 +33,8 @@ CSS = "\n".join([BASE_CSS, *(getattr(content, "CSS", "") for _, content in TABS)
 
 
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title="genlab", delete_cache=(3600, 3600)) as app:
+    # every 10 minutes, cached files older than 30 minutes are deleted
+    with gr.Blocks(title="genlab", delete_cache=(600, 1800)) as app:
         gr.Markdown("# genlab — watch deep generative models work")
         with gr.Tabs(overflow_behavior="wrap"):  # on a phone every tab stays one tap away
             for title, content in TABS:
@@ -40,5 +43,6 @@ def build_app() -> gr.Blocks:
                         gr.Markdown(f"### {title}\n{content}\n\n*This tab is not built yet.*")
                     else:
                         content.build()
-    app.queue(default_concurrency_limit=2, max_size=32)
+    # room for a classroom's worth of waiting requests; heavy events share layout.HEAVY's workers
+    app.queue(default_concurrency_limit=2, max_size=int(os.environ.get("GENLAB_QUEUE", "256")))
     return app

@@ -161,7 +161,7 @@ def build():
         return
     choices = [(shipped.label(c), c) for c in names]
     default = next((c for _, c in choices if shipped.model_class(c).order_agnostic), choices[0][1])
-    recording = gr.State(None)
+    recording = gr.State(None, time_to_live=replay.RECORDING_TTL)
     with gr.Row():
         with gr.Column(scale=2, min_width=300):
             image, _ = picker.build("completion", preview=False, height=260, columns=4)
@@ -191,5 +191,5 @@ def build():
     # a closed accordion does not redraw its editor: open it, with the current image, when painting is chosen
     preset.change(paint_mode, [preset, image], [painting, painted], api_visibility="private")
     follow(go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status, recording, step],
-                    api_name="complete", concurrency_limit=2))
+                    api_name="complete", **layout.HEAVY))
     stop.click(replay.ask_to_stop("completion"), None, None, concurrency_limit=None, api_visibility="private")

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import gradio as gr
 
+import os
+
 from . import shipped
+
+# every event that runs a model over many steps shares one queue of this many workers (the cores), so a
+# crowd on one tab cannot starve another and sliders (concurrency_limit=None) never wait behind them
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": int(os.environ.get("GENLAB_HEAVY_WORKERS", "2"))}
 
 # $...$ inline and $$...$$ display equations (gr.Markdown renders only $$ by default)
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]

@@ -82,8 +82,7 @@ def nearest(rec: Recording | None):
         index, train = training_set()
     except DataNotFound as e:
         checks.fail(f"The memorisation check needs the 55,000 training images: {e}")
-    levels = rec.dists.shape[-1] if rec.dists.shape[-1] > 1 else 2
-    samples = rec.x * (255 / (levels - 1))                    # as 8-bit images, binarized like the data
+    samples = rec.x * (255 / (rec.n_values - 1))                    # as 8-bit images, binarized like the data
     t0 = time.perf_counter()
     idx, dist = index.nearest(binarize(samples))
     seconds = time.perf_counter() - t0
@@ -116,9 +115,8 @@ def race_rows(names, recordings, k: int, spent=None) -> str:
     """A row per racer: its images after k steps, captioned with its name (and compute time)."""
     rows = []
     for j, (name, rec) in enumerate(zip(names, recordings)):
-        levels = rec.dists.shape[-1] if rec.dists.shape[-1] > 1 else 2
         caption = name if spent is None else f"{name} · {spent[j]:.2f} s of compute"
-        rows.append((images.image_grid(rec.canvas(k), levels, nrow=rec.x.shape[0]), caption))
+        rows.append((images.image_grid(rec.canvas(k), rec.n_values, nrow=rec.x.shape[0]), caption))
     return images.captioned_html(rows)
 
 
@@ -177,7 +175,7 @@ def build():
     if not names:
         return
     choices = [(shipped.label(c), c) for c in names]
-    recording = gr.State(None)
+    recording = gr.State(None, time_to_live=replay.RECORDING_TTL)
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             name = gr.Dropdown(choices, value=choices[0][1], label="model", elem_classes="model-menu", elem_id="pixels-model")
@@ -198,7 +196,7 @@ def build():
     with gr.Accordion("Step through the draw and inspect a conditional", open=True):
         step, follow = replay.build(name, recording, temperature, [canvas, probs], "pixels")
     follow(go.click(generate, [name, seed, temperature, n], [canvas, probs, status, recording, step],
-                    api_name="generate", concurrency_limit=2))
+                    api_name="generate", **layout.HEAVY))
     stop.click(replay.ask_to_stop("pixels"), None, None, concurrency_limit=None, api_visibility="private")
     name.change(map_label, name, probs, api_visibility="private", show_progress="hidden")
     with gr.Accordion("Memorisation check: the nearest training image of each sample", open=False):
@@ -219,9 +217,9 @@ def build():
         race_step = gr.Slider(0, 784, value=0, step=1, label="step (scrub the race)", elem_id="pixels-race-step")
         race_rows_out = gr.HTML(label="one row per model, in the order chosen", show_label=True, container=True,
                                 elem_id="pixels-race-canvas")
-        race_recordings = gr.State(None)
+        race_recordings = gr.State(None, time_to_live=replay.RECORDING_TTL)
     race_go.click(race, [racers, seed, temperature, race_n], [race_rows_out, race_status, race_recordings, race_step],
-                  api_name="race", concurrency_limit=1)
+                  api_name="race", **layout.HEAVY)
     race_stop.click(replay.ask_to_stop("race"), None, None, concurrency_limit=None, api_visibility="private")
     race_step.input(race_at, [race_recordings, race_step], race_rows_out, trigger_mode="always_last",
                     show_progress="hidden", concurrency_limit=None, api_visibility="private")

@@ -19,6 +19,7 @@ from gen_core.recording import Recording
 
 from . import checks, images, shipped
 
+RECORDING_TTL = 1800  # seconds a visitor's recorded draw is kept (gr.State time_to_live)
 # playback speeds: seconds between ticks, steps per tick
 SPEEDS = {"1 pixel / s": (1.0, 1), "5 pixels / s": (0.2, 1), "a row / s": (0.25, 7), "full speed": (0.1, 28)}
 INSPECT_SCALE = 10          # the inspected image at 280 x 280 px
@@ -156,7 +157,7 @@ def inspect(name: str, rec: Recording | None, k, j, temperature) -> tuple:
     model = shipped.get(name)
     pos = rec.position(k)
     seen = field(name, pos, known_key(rec) if model.order_agnostic else None)
-    dist = rec.dists[k - 1, j].float().numpy()
+    dist = rec.distribution(k, j).numpy()
     value = float(rec.x.flatten(1)[j, pos])
     r, c = divmod(pos, model.image_size)
     known = bool(rec.known.flatten(1)[j, pos])

@@ -563,12 +563,12 @@ def build():
     scrubbed = [step, context, bars]
     run_single = go.click(generate, [corpus, model, prime, length, temperature, top_k, seed],
                           [out, marked, status, recording, which, following, *scrubbed],
-                          api_name="text_generate", concurrency_limit=2)
+                          api_name="text_generate", **layout.HEAVY)
     go.click(lambda: (gr.Column(visible=True), gr.Row(visible=False)), None, [single, trio],
              api_visibility="private", queue=False, show_progress="hidden")
     run_three = both.click(compare, [corpus, prime, length, temperature, top_k, seed],
                            [*columns, status, recording, which, following, *scrubbed],
-                           api_name="text_compare", concurrency_limit=2)
+                           api_name="text_compare", **layout.HEAVY)
     both.click(lambda: (gr.Column(visible=False), gr.Row(visible=True)), None, [single, trio],
                api_visibility="private", queue=False, show_progress="hidden")
     stop.click(None, None, None, cancels=[run_single, run_three])
@@ -587,4 +587,4 @@ def build():
         score_go = gr.Button(L_SCORE, elem_id="text-score-go")
         coloured = gr.HTML(elem_id="text-score")
         score_status = gr.Markdown()
-    score_go.click(score, [corpus, mine], [coloured, score_status], api_name="text_score", concurrency_limit=2)
+    score_go.click(score, [corpus, mine], [coloured, score_status], api_name="text_score", **layout.HEAVY)

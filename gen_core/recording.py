@@ -5,7 +5,8 @@ the order o, the final canvas and, for inspection, the distribution each pixel w
 
     canvas after k steps = the final canvas on the pixels o_1..o_k (and the known pixels), 0 elsewhere.
 
-For 16 binary images that is 784 x 16 probabilities; for the 8-bit model 784 x 16 x 256 (kept in float16).
+For 16 binary images that is 784 x 16 probabilities; for the 8-bit model the 32 likeliest of each step's 256
+levels (784 x 16 x 32 in float16, 1.2 MB), with each step's expected intensity from all 256.
 """
 from __future__ import annotations
 
@@ -16,39 +17,66 @@ import torch
 from .sampling import Step
 
 
+TOP = 32  # levels kept per step for a model over many levels (the 8-bit model's 256): where the mass is
+
+
 @dataclass
 class Recording:
     """``order`` [D] the positions in the order drawn; ``x`` the canvas after ``steps`` steps [n, 1, H, W];
-    ``dists`` [D, n, C] the tempered distribution of each step (C = 1: p(x = 1); C = K: each level's
-    probability; NaN for a step where every image knew its pixel); ``known`` [n, 1, H, W] the pixels given
-    and, for a completion, ``original`` [1, 1, H, W] the image they were taken from."""
+    ``dists`` [D, n, C] the tempered distribution of each step: C = 1, p(x = 1), for a binary model; each
+    level's probability for up to TOP levels; for more levels, the TOP likeliest, which ``levels`` [D, n, TOP]
+    names (NaN for a step where every image knew its pixel); ``expect`` [D, n] the probability of ink or the
+    expected intensity E[x] / (K - 1) of each step, from the whole distribution; ``known`` [n, 1, H, W] the
+    pixels given and, for a completion, ``original`` [1, 1, H, W] the image they were taken from."""
     order: torch.Tensor
     x: torch.Tensor
     dists: torch.Tensor
+    levels: torch.Tensor | None
+    expect: torch.Tensor
     known: torch.Tensor
+    n_values: int
     steps: int = 0
     original: torch.Tensor | None = None
 
     @classmethod
     def start(cls, model, n: int, known_mask: torch.Tensor | None = None,
               original: torch.Tensor | None = None) -> "Recording":
-        size, channels = model.image_size, model.out_channels
+        size, d, channels = model.image_size, model.num_pixels, model.out_channels
         known = torch.zeros(n, 1, size, size, dtype=torch.bool)
         if known_mask is not None:
             known |= torch.as_tensor(known_mask, dtype=torch.bool).cpu()
-        return cls(torch.zeros(model.num_pixels, dtype=torch.long), torch.zeros(n, 1, size, size),
-                   torch.full((model.num_pixels, n, channels), float("nan"), dtype=torch.float16), known,
-                   original=original)
+        kept = min(channels, TOP)
+        levels = torch.zeros(d, n, kept, dtype=torch.uint8) if channels > TOP else None
+        return cls(torch.zeros(d, dtype=torch.long), torch.zeros(n, 1, size, size),
+                   torch.full((d, n, kept), float("nan"), dtype=torch.float16), levels,
+                   torch.full((d, n), float("nan")), known, model.n_values, original=original)
 
     def add(self, model, step: Step, temperature: float) -> None:
         """Keep one step of ``sampling.iter_sample`` (in order: step.i == self.steps)."""
         self.order[step.i] = step.pos
         if step.out is not None:
-            self.dists[step.i] = model.distribution(step.out, temperature).to(torch.float16).cpu()
+            probs = model.distribution(step.out, temperature).float().cpu()
+            binary = probs.shape[1] == 1
+            self.expect[step.i] = probs[:, 0] if binary else probs @ torch.linspace(0, 1, probs.shape[1])
+            if self.levels is None:
+                self.dists[step.i] = probs.to(torch.float16)
+            else:
+                top = probs.topk(self.dists.shape[-1], dim=1)
+                self.dists[step.i], self.levels[step.i] = top.values.to(torch.float16), top.indices.to(torch.uint8)
         if step.i == 0:  # the canvas as it starts: the known pixels, and the first one drawn
             self.x = step.x.detach().cpu().clone()
         self.x.flatten(1)[:, step.pos] = step.x.flatten(1)[:, step.pos].cpu()
         self.steps = step.i + 1
+
+    def distribution(self, k: int, j: int) -> torch.Tensor:
+        """The distribution step k (1-based) of image j was drawn from: [1] p(x = 1), or [K] per level (the
+        levels not kept hold 0); NaN where the pixel was given."""
+        d = self.dists[k - 1, j].float()
+        if self.levels is None:
+            return d
+        dense = torch.zeros(self.n_values)
+        dense[self.levels[k - 1, j].long()] = d
+        return dense if not d.isnan().any() else torch.full((self.n_values,), float("nan"))
 
     def drawn(self, k: int) -> torch.Tensor:
         """Bool [H*W]: the pixels written by the first k steps."""
@@ -63,23 +91,14 @@ class Recording:
         keep = self.drawn(k).view(1, 1, *self.x.shape[-2:]) | self.known
         return torch.where(keep, self.x, torch.zeros_like(self.x))
 
-    def expected(self) -> torch.Tensor:
-        """[D, n]: per step, the probability of ink (binary) or the expected intensity E[x] / (K - 1)."""
-        d = self.dists.float()
-        if d.shape[-1] == 1:
-            return d[..., 0]
-        levels = torch.linspace(0, 1, d.shape[-1])
-        return d @ levels
-
     def map(self, k: int) -> torch.Tensor:
         """The probability map after k steps [n, 1, H, W]: what ``expected`` gave each pixel drawn so far,
         a known pixel's own value, 0 elsewhere."""
         n, size = self.x.shape[0], self.x.shape[-1]
         flat = torch.zeros(n, self.order.numel())
-        flat[:, self.order[:k]] = self.expected()[:k].t()
-        levels = self.dists.shape[-1] if self.dists.shape[-1] > 1 else 2
+        flat[:, self.order[:k]] = self.expect[:k].t()
         known = self.known.view(n, -1)
-        flat = torch.where(known | flat.isnan(), self.x.view(n, -1) / (levels - 1), flat)
+        flat = torch.where(known | flat.isnan(), self.x.view(n, -1) / (self.n_values - 1), flat)
         return torch.where(self.drawn(k) | known, flat, torch.zeros_like(flat)).view(n, 1, size, size)
 
     def position(self, k: int) -> int:

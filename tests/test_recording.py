@@ -35,8 +35,22 @@ def test_each_step_keeps_the_distribution_it_was_drawn_from():
         pos = rec.position(k)
         logits = model.logits(rec.canvas(k - 1)).flatten(2)[:, :, pos]  # teacher forcing on what it saw
         expected = torch.softmax(logits / 0.5, dim=1)
-        torch.testing.assert_close(rec.dists[k - 1].float(), expected, atol=2e-3, rtol=0)
+        for j in range(2):
+            torch.testing.assert_close(rec.distribution(k, j), expected[j], atol=2e-3, rtol=0)
     assert torch.allclose(rec.dists.float().sum(-1), torch.ones(16, 2), atol=1e-2)
+
+
+def test_a_256_level_model_keeps_the_likeliest_levels_and_the_whole_mean():
+    model = tiny("pixelcnn", 3, std=0.05, n_values=256)  # flat-ish: mass spread over many levels
+    rec, frames = record(model, 2, generator=torch.Generator().manual_seed(1))
+    assert rec.dists.shape == (9, 2, 32) and rec.levels.dtype == torch.uint8  # 32 of 256 levels, float16
+    for k in range(1, 10):
+        full = torch.softmax(model.logits(rec.canvas(k - 1)).flatten(2)[:, :, rec.position(k)], dim=1)
+        kept = rec.distribution(k, 0)
+        top = full[0].topk(32)
+        torch.testing.assert_close(kept[top.indices], top.values, atol=1e-3, rtol=1e-2)
+        assert kept.count_nonzero() == 32
+        torch.testing.assert_close(rec.map(k), frames[k - 1][1], atol=1e-5, rtol=0)  # the mean of all 256
 
 
 def test_a_completion_keeps_its_known_pixels_at_every_step():
