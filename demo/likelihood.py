@@ -29,7 +29,9 @@ Input complexity (Serrà et al. 2020) and the likelihood ratio (Ren et al. 2019)
 that only knows local statistics: $L_{\text{png}}(x)$, the PNG file of the image as the model sees it, or
 $L_{\text{ctx}}(x) = -\sum_{ij} \log p(x_{ij} \mid \text{left, above neighbours})$, a count table of the
 training images. The typicality test (Nalisnick et al. 2019) flags $|-\log p(x) - \mathbb{E}[-\log p]|$ instead:
-an image far *below* the usual NLL is as suspicious as one far above. Each model uses the score with the best
+an image far *below* the usual NLL is as suspicious as one far above. The table shows each model's corrected
+score $S(x)$ against its threshold (L_ctx, L_png or typicality: the score used); a model without measurements
+falls back to the raw NLL's test percentile (flagged above 99 %). Each model uses the score with the best
 AUROC on the measured out-of-distribution sets (`python -m gen_core.ood`, `checkpoints/ood.json`), flagged
 above the threshold that flags 5 % of the validation images.
 
@@ -42,11 +44,12 @@ $-\log p(x_i \mid x_{<i})$ on one colour scale for every model (bright = surpris
 """
 DETAILS_TITLE = "More: why raw likelihood fails, the corrections, adversarial examples"
 ANOMALY_PERCENTILE = 99  # without measurements: flagged when the NLL is above this percentile of the test images'
-COLUMNS = ["model", "−log p(x) (nats)", "raw: test percentile", "corrected score S(x)", "verdict"]
+COLUMNS = ["model", "−log p(x) (nats)", "raw percentile", "S(x) vs. threshold", "verdict"]
 UNUSUAL, TYPICAL = "unusual: flagged", "typical"
-RAW_ONLY = " (raw NLL: not calibrated)"
+RAW_ONLY = " (raw NLL)"
 SCORE_LABELS = {"nll": "−log p", "png": "−log p − L_png", "context": "−log p − L_ctx",
                 "typicality": "|−log p − typical|"}
+SCORE_SHORT = {"nll": "raw", "png": "L_png", "context": "L_ctx", "typicality": "typicality"}
 NOT_MEASURED = "not measured"
 SET_LABELS = {"test": "Fashion-MNIST test", "mnist": "MNIST digits", "shifted": "shifted",
               "rotated": "rotated", "pgd": "adversarial (PGD 8/255)"}
@@ -138,7 +141,8 @@ def row(name: str, model, image: torch.Tensor) -> tuple[list, np.ndarray, float,
         nll = -model.log_prob(prepare(image, model.n_values)).item()
     pct = percentile(nll, model.meta.get("test_nll_percentiles"))
     found = corrected(name, model, nll, image)
-    shown = NOT_MEASURED if found is None else f"{SCORE_LABELS.get(found[0], found[0])} = {found[1]:.1f} (flag > {found[2]:.1f})"
+    shown = NOT_MEASURED if found is None else (
+        f"{found[1]:.1f} {'>' if found[1] > found[2] else '≤'} {found[2]:.1f} ({SCORE_SHORT.get(found[0], found[0])})")
     cells = [name, round(nll, 1), "not recorded" if pct is None else f"{pct:.1f}", shown, verdict(pct, found)]
     return cells, heatmap(surprise(model, image)), nll, found
 
@@ -294,7 +298,7 @@ def build():
             go = gr.Button("Score", variant="primary", elem_id="likelihood-go")
             table = gr.Dataframe(headers=COLUMNS, label="under every model (verdict: corrected score, 5 % false positives)",
                                  elem_id="likelihood-table", interactive=False, wrap=True,
-                                 column_widths=["24%", "14%", "14%", "30%", "18%"])
+                                 column_widths=["30%", "15%", "15%", "22%", "18%"])
     with gr.Accordion(DETAILS_TITLE, open=False):
         gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
     with gr.Row(equal_height=False):
@@ -307,10 +311,10 @@ def build():
         distribution = gr.Plot(label="this image among the measured sets", show_label=False,
                                elem_id="likelihood-distribution")
     outputs = [table, maps, distribution]
-    go.click(score, image, outputs, api_name="score")
+    go.click(score, image, outputs, api_name="score", **layout.HEAVY)
     image.change(score, image, outputs, api_visibility="private")
     for button, kind in zip(examples, ("noise", "inverted", "shifted")):
         button.click(out_of_distribution, [gr.State(kind), image], [image, preview], api_visibility="private")
     shown_digit = gr.State(0)
     digit.click(mnist_digit, shown_digit, [image, preview, note, shown_digit], api_visibility="private")
-    attack.click(adversarial, image, [image, preview, note], api_name="adversarial")
+    attack.click(adversarial, image, [image, preview, note], api_name="adversarial", **layout.HEAVY)

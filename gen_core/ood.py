@@ -14,14 +14,16 @@ at most EPSILON grey levels from the original). Higher score = more anomalous. S
     typicality   S = | -log p(x) - E_val[-log p] |   Nalisnick et al.'s typicality test, one image at a time
     typicality_batch10                               the same on batches of 10 images (mean NLL of the batch)
 
-L(x) is in nats of the image *as the model sees it* (binarized or 8-bit), so the difference is a log
+L(x) is in nats of the image *as the model sees it* (binarized or 8-bit) and never more than its raw size
+D log(levels) (the context coder falls back to storing the pixels, as any compressor does; without that
+fallback uniform noise, which no context table predicts, scored as *typical*), so the difference is a log
 likelihood ratio: it cancels what any image coder finds easy (smooth, empty backgrounds) and keeps what only
 the model knows (the shapes of clothes). Each score is reported as AUROC (in vs. out, 0.5 = chance) and as
 the false-positive rate on in-distribution images at 95 % true-positive rate (FPR95). A threshold for each
 score flags FPR_TARGET of the validation images; the app flags an image with the best score per model.
 
 Outputs: ``checkpoints/ood.json`` (protocol, classifier accuracy, results model -> set -> score -> {auroc,
-fpr95}, calibration) and ``checkpoints/ood.safetensors`` (the context tables and the score histograms the
+fpr95}, calibration) and ``checkpoints/ood.tables.safetensors`` (the context tables and the score histograms the
 app draws, so it needs no dataset).
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ import io
 import json
 import math
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -71,7 +74,7 @@ CONTEXTS = {2: (((0, -1), (0, -2), (-1, -1), (-1, 0), (-1, 1), (-2, 0)), 2),
 PLOTTED = ("test", "mnist", "shifted", "rotated", "pgd")  # the sets the app's histograms show (the others: far off)
 SHORT = {"nll": "nll", "png": "png", "context": "ctx", "typicality": "typ", BATCH_SCORE: f"typ{BATCH}"}
 RESULTS = "ood.json"
-COMPANION = "ood.safetensors"
+COMPANION = "ood.tables.safetensors"  # not ood.safetensors: that would pair with ood.json as a checkpoint
 
 
 # ----------------------------------------------------------------------------------------------- measures
@@ -150,8 +153,11 @@ class ContextCoder:
         return coder
 
     def code_length(self, images_uint8: torch.Tensor) -> torch.Tensor:
+        """min(-log p_ctx(x), D log n_values): like any real coder it stores an image it cannot predict raw (a
+        one-flag two-part code), so it never charges more than the raw pixels (uniform noise!)."""
         v = self.values(images_uint8)
-        return -self.log_p[self.context(v), v].double().flatten(1).sum(1)
+        coded = -self.log_p[self.context(v), v].double().flatten(1).sum(1)
+        return coded.clamp(max=v[0].numel() * math.log(self.n_values))
 
 
 def code_lengths(images_uint8, n_values, coder: ContextCoder) -> dict[str, torch.Tensor]:
@@ -357,14 +363,20 @@ def histogram(values: dict[str, torch.Tensor], bins: int = 40) -> dict[str, torc
 
 # ----------------------------------------------------------------------------------------------- the measurement
 def evaluate_model(name: str, model, inputs: dict[str, torch.Tensor], coders: dict[int, ContextCoder],
-                   seed: int = SEED, log=print) -> tuple[dict, dict, dict]:
-    """(results set -> score -> {auroc, fpr95}, calibration, histograms) of one model."""
+                   seed: int = SEED, log=print, cache: Path | None = None) -> tuple[dict, dict, dict]:
+    """(results set -> score -> {auroc, fpr95}, calibration, histograms) of one model; with ``cache`` (a folder)
+    the per-image NLLs are kept there and reused (same sets, same sizes), so a change of score costs no model."""
     n_values = n_values_of(model)
-    nll = {}
+    cached = cache / f"{name}.safetensors" if cache else None
+    nll = load_file(str(cached)) if cached and cached.is_file() else {}
     for set_name, x in inputs.items():
+        if set_name in nll and len(nll[set_name]) == len(x):
+            continue
         start = time.time()
         nll[set_name] = model_nll(model, x, seed=seed)
         log(f"  {name} {set_name}: mean -log p {nll[set_name].mean():.1f} nats ({time.time() - start:.0f} s)")
+        if cached:
+            save_file({k: v.contiguous() for k, v in nll.items()}, str(cached))
     typical = float(nll["val"].mean())
     s = {k: scores(nll[k], code_lengths(x, n_values, coders[n_values]), typical) for k, x in inputs.items()}
     thresholds = {score: threshold(s["val"][score]) for score in SCORES}
@@ -396,7 +408,7 @@ def evaluate_model(name: str, model, inputs: dict[str, torch.Tensor], coders: di
 
 
 def measure(models=None, limit: int = SIZE, data_dir=None, seed: int = SEED, write: bool = True,
-            log=functools.partial(print, flush=True)) -> dict:
+            log=functools.partial(print, flush=True), cache=None) -> dict:
     """Measure every likelihood model (or ``models``) on every set; write ood.json and its companion."""
     started = time.time()
     train = load_split("fashion-mnist", "train", data_dir)[0]
@@ -434,7 +446,8 @@ def measure(models=None, limit: int = SIZE, data_dir=None, seed: int = SEED, wri
             companion[f"context/{n_values}"] = coders[n_values].log_p.half()
         start = time.time()
         log(f"{name}:")
-        results, calibration, histograms = evaluate_model(name, model, inputs, coders, seed, log)
+        results, calibration, histograms = evaluate_model(name, model, inputs, coders, seed, log,
+                                                          Path(cache) if cache else None)
         calibration["seconds"] = round(time.time() - start)
         report["results"][name], report["calibration"][name] = results, calibration
         companion.update(histograms)
@@ -472,9 +485,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-write", action="store_true", help="print only; leave checkpoints/ood.json as it is")
+    ap.add_argument("--cache", default=None, metavar="DIR",
+                    help="keep each model's per-image NLLs in DIR and reuse them (same --limit and --seed)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    report = measure(args.models, args.limit, args.data_dir, args.seed, write=not args.no_write)
+    if args.cache:
+        Path(args.cache).mkdir(parents=True, exist_ok=True)
+    report = measure(args.models, args.limit, args.data_dir, args.seed, write=not args.no_write, cache=args.cache)
     print(json.dumps(report, indent=1))
     print(table(report))
     return report

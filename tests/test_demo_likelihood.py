@@ -93,8 +93,8 @@ def test_measured_models_get_a_calibrated_verdict_and_histograms(two_models):
     for r in rows:
         calibration = report["calibration"][r[0]]
         best, t = calibration["best_score"], calibration["thresholds"][calibration["best_score"]]
-        value = float(r[3].split("= ")[1].split(" (")[0])
-        assert r[3].startswith(likelihood.SCORE_LABELS[best]) and f"flag > {t:.1f}" in r[3]
+        value = float(r[3].split(" ")[0])
+        assert r[3].endswith(f"{t:.1f} ({likelihood.SCORE_SHORT[best]})")
         assert r[4] == (likelihood.UNUSUAL if value > t else likelihood.TYPICAL)
     raw, corrected = fig.axes[:2]
     assert labelled(raw) and labelled(corrected) and "nats" in raw.get_xlabel()

@@ -61,7 +61,8 @@ def test_the_context_coder_is_a_distribution_and_learns_its_images():
         assert coder.log_p.exp().sum(1).double().sub(1).abs().max() < 1e-4  # every context: sums to one
         lengths = coder.code_length(train)
         noise = ood.uniform_noise(len(train), 0)
-        assert (lengths < coder.code_length(noise)).all()
+        raw = 784 * math.log(n_values)  # a code never longer than the raw pixels (noise is stored raw)
+        assert (lengths < coder.code_length(noise)).all() and coder.code_length(noise).max() <= raw + 1e-9
         assert ood.ContextCoder(coder.log_p.half(), n_values).code_length(train[:4]) == pytest.approx(
             lengths[:4], rel=1e-2)  # as stored in the companion file
 
@@ -113,5 +114,6 @@ def test_a_small_measurement_writes_every_model_set_and_score(tmp_path, monkeypa
         assert all(0 <= r["auroc"] <= 1 and 0 <= r["fpr95"] <= 1 for r in by_score.values())
     calibration = stored["calibration"]["nade-test"]
     assert calibration["best_score"] in ood.SCORES and calibration["test_fpr"]["nll"] <= 0.25
+    assert checkpoints.available() == ["nade-test"]  # the measurements do not pose as a checkpoint
     companion = ood.load_companion()
     assert "context/2" in companion and f"nade-test/{calibration['best_score']}/test" in companion
