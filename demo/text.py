@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from gen_core.data.text import NameSet
-from gen_core.models.charlm import iter_generate
+from gen_core.models.charlm import StepReader, iter_generate
 
 from . import checks, layout, shipped
 
@@ -245,12 +245,13 @@ def write(model, ids: list[int], rec: Record, seed: int):
     """Write ``rec.length`` characters into ``rec``, yielding after each: one text after the prime, or
     (names) one name per line, each starting with the prime and ending where the model draws <end>."""
     generator, end, prime = torch.Generator().manual_seed(seed), model.vocab.end_id, model.vocab.decode(ids)
+    reader = StepReader(model, 1)  # reads the prime once for all the names that start with it
     rec.text = prime
     while rec.n < rec.length:
         if rec.n:  # names: a new line after the <end> of the last one
             rec.text += "\n" + prime
         for _, tokens, probs in iter_generate(model, ids, 1, rec.length - rec.n, rec.temperature,
-                                              rec.top_k or None, generator):
+                                              rec.top_k or None, generator, reader):
             token = int(tokens[0])
             rec.add(len(rec.text), token, probs[0])
             rec.text += "" if token == end else model.vocab.tokens[token]

@@ -22,6 +22,7 @@ of it is restarted on <start> plus the last context/2 characters.
 from __future__ import annotations
 
 import abc
+import copy
 import string
 from dataclasses import dataclass
 
@@ -159,12 +160,25 @@ class Reader(abc.ABC):
 
 
 class StepReader(Reader):
-    """The model's own ``start``/``step``: each token is read once into its state (hidden vector or KV cache)."""
+    """The model's own ``start``/``step``: each token is read once into its state (hidden vector or KV cache).
+
+    It remembers the state after its last restart, so one reader passed to several loops over the same
+    prime (a list of names, each starting with it) reads the prime once, not once per name.
+    """
+
+    def __init__(self, model: CharLM, n: int):
+        super().__init__(model, n)
+        self.read_last: tuple[torch.Tensor, torch.Tensor, object] | None = None  # (chars, logits, state)
 
     def restart(self, chars):
+        if self.read_last is not None and torch.equal(self.read_last[0], chars):
+            _, logits, state = self.read_last
+            self.state = copy.deepcopy(state)
+            return logits
         self.state = self.model.start(len(self.start_tokens))
         for token in torch.cat([self.start_tokens, chars], dim=1).T:
             logits, self.state = self.model.step(token, self.state)
+        self.read_last = chars.clone(), logits, copy.deepcopy(self.state)
         return logits
 
     def extend(self, tokens):
@@ -192,7 +206,8 @@ def iter_generate(model: CharLM, prime_ids: list[int], n: int = 1, length: int =
     ``probs`` is the model's own distribution p(x_{t+1} | x_<=t) (temperature 1, every token) that
     ``tokens`` were drawn from after tempering and top-k. With an <end> token, a sequence that has
     ended keeps yielding <end>, and the loop stops once every sequence has ended. ``reader`` (a
-    :class:`Reader` class) says how the logits are computed; it never changes what is drawn.
+    :class:`Reader` class, or a reader to reuse) says how the logits are computed; it never changes what
+    is drawn.
     """
     if n < 1 or length < 0:
         raise ValueError("n must be at least 1 and length at least 0")
@@ -200,7 +215,7 @@ def iter_generate(model: CharLM, prime_ids: list[int], n: int = 1, length: int =
     if context is not None:
         prime_ids = prime_ids[len(prime_ids) - min(len(prime_ids), context):]
     history = torch.tensor(prime_ids, dtype=torch.long, device=device).reshape(1, -1).expand(n, -1)
-    read = reader(model, n)
+    read = reader(model, n) if isinstance(reader, type) else reader
     logits, seen = read.restart(history), history.shape[1]  # seen: characters read since <start>
     done = torch.zeros(n, dtype=torch.bool, device=device)
     for t in range(length):
