@@ -44,3 +44,28 @@ def choice(value, what: str, options) -> str:
     if value not in options:
         fail(f"Unknown {what} {value!r}; choose one of: {', '.join(map(str, options))}.")
     return value
+
+
+class Number(gr.Number):
+    """``gr.Number`` that turns a value it cannot read (a string through the API, ...) into a clear message
+    instead of a traceback; every number box of the app is one."""
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except gr.Error:
+            raise
+        except (TypeError, ValueError, OverflowError):
+            fail(f"{self.label or 'This number'} must be a number (got {payload!r}).")
+
+
+class Slider(gr.Slider):
+    """``gr.Slider`` with the same clear message for a value that is not a number."""
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except gr.Error:
+            raise
+        except (TypeError, ValueError, OverflowError):
+            fail(f"{self.label or 'This slider'} must be a number (got {payload!r}).")

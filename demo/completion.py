@@ -112,7 +112,7 @@ def complete(name, image, preset="bottom half", painted=None, n=4, seed=0, tempe
     rec = Recording.start(model, n, ~hidden[None, None], original=known)
     if not hidden.any():
         yield images.picture_html(figure(known, hidden, known.expand(n, -1, -1, -1), torch.zeros_like(hidden),
-                                         model.n_values), ROW), note, None, gr.Slider(maximum=0, value=0)
+                                         model.n_values), ROW), note, None, checks.Slider(maximum=0, value=0)
         return
     with replay.Run(request, "completion") as run:
         yield from streamed(name, model, rec, known, hidden, n, seed, temperature, note, run)
@@ -135,13 +135,13 @@ def streamed(name, model, rec: Recording, known, hidden, n: int, seed: int, temp
         if drawn % every == 0 and drawn < total:
             if run.stopped():
                 yield (*picture(name, rec, rec.steps), f"**Stopped at hidden pixel {drawn} / {total}.** Step "
-                       f"through what was drawn below.", rec, gr.Slider(maximum=rec.steps, value=rec.steps))
+                       f"through what was drawn below.", rec, checks.Slider(maximum=rec.steps, value=rec.steps))
                 return
             yield (*picture(name, rec, rec.steps), f"hidden pixel {drawn} / {total}", rec,
-                   gr.Slider(maximum=model.num_pixels, value=rec.steps))
+                   checks.Slider(maximum=model.num_pixels, value=rec.steps))
     elapsed = time.perf_counter() - t0
     yield (*picture(name, rec, rec.steps), f"{note}\n\n{n} completions in {elapsed:.2f} s.", rec,
-           gr.Slider(maximum=rec.steps, value=rec.steps))
+           checks.Slider(maximum=rec.steps, value=rec.steps))
 
 
 def occluded(name, image, preset="bottom half", painted=None, seed=0):
@@ -169,9 +169,9 @@ def build():
             name = gr.Dropdown(choices, value=default, label="model", elem_classes="model-menu")
             preset = gr.Radio(PRESETS, value="bottom half", label="hide")
             with gr.Row():
-                n = gr.Slider(1, MAX_COMPLETIONS, value=4, step=1, label="completions", min_width=120)
-                seed = gr.Number(0, label="seed", precision=0, minimum=0, min_width=80)
-                temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature", min_width=120)
+                n = checks.Slider(1, MAX_COMPLETIONS, value=4, step=1, label="completions", min_width=120)
+                seed = checks.Number(0, label="seed", precision=0, minimum=0, min_width=80)
+                temperature = checks.Slider(0, 2, value=1.0, step=0.05, label="temperature", min_width=120)
             with gr.Row():
                 go = gr.Button("Complete", variant="primary", elem_id="completion-go", min_width=100)
                 stop = gr.Button("Stop", variant="stop", elem_id="completion-stop", min_width=80)

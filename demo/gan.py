@@ -194,8 +194,8 @@ def on_model(name: str):
     choices, span = class_choices(name), epoch_range(name)
     classes = gr.Dropdown(choices=choices, value=EVERY_CLASS, interactive=len(choices) > 1)
     if span is None:
-        return classes, gr.Slider(visible=False), None, None
-    slider = gr.Slider(minimum=span[0], maximum=max(span[1], span[0] + 1), value=span[1], step=1,
+        return classes, checks.Slider(visible=False), None, None
+    slider = checks.Slider(minimum=span[0], maximum=max(span[1], span[0] + 1), value=span[1], step=1,
                        visible=span[1] > span[0])  # one epoch: nothing to scrub
     return classes, slider, *timeline(name, span[1])
 
@@ -216,9 +216,9 @@ def build():
             class_name = gr.Dropdown(first_choices, value=EVERY_CLASS, label="class (conditional GAN)",
                                      interactive=len(first_choices) > 1)
             with gr.Row():
-                seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED, min_width=80)
-                n = gr.Slider(1, MAX_SAMPLES, value=16, step=1, label="samples", min_width=140)
-            psi = gr.Slider(0.05, 1, value=1.0, step=0.05, label="truncation ψ (z ← ψ z; 1 = none)")
+                seed = checks.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED, min_width=80)
+                n = checks.Slider(1, MAX_SAMPLES, value=16, step=1, label="samples", min_width=140)
+            psi = checks.Slider(0.05, 1, value=1.0, step=0.05, label="truncation ψ (z ← ψ z; 1 = none)")
             go = gr.Button("Generate", variant="primary", elem_id="gan-go")
         with gr.Column(scale=3):
             gallery = gr.Gallery(label="samples, D(x) under each", columns=8, height="auto", object_fit="contain",
@@ -230,16 +230,16 @@ def build():
 
     with gr.Accordion("A row per class (conditional GAN): same z across a column, only y changes", open=False):
         with gr.Row():
-            per_class = gr.Slider(1, MAX_PER_CLASS, value=8, step=1, label="samples per class")
+            per_class = checks.Slider(1, MAX_PER_CLASS, value=8, step=1, label="samples per class")
             rows_go = gr.Button("Draw every class")
         rows = gr.Plot(label="x = G(z, y)")
     rows_go.click(class_rows, [name, seed, per_class, psi], rows, api_name="gan_class_rows")
 
     with gr.Accordion("Latent walk between two seeds", open=False):
         with gr.Row():
-            seed_a = gr.Number(0, label="seed A", precision=0, minimum=0, maximum=checks.MAX_SEED)
-            seed_b = gr.Number(1, label="seed B", precision=0, minimum=0, maximum=checks.MAX_SEED)
-            steps = gr.Slider(2, MAX_WALK, value=10, step=1, label="steps")
+            seed_a = checks.Number(0, label="seed A", precision=0, minimum=0, maximum=checks.MAX_SEED)
+            seed_b = checks.Number(1, label="seed B", precision=0, minimum=0, maximum=checks.MAX_SEED)
+            steps = checks.Slider(2, MAX_WALK, value=10, step=1, label="steps")
             walk_go = gr.Button("Walk")
         strip = gr.Image(label="G(z_t), z_t on the great circle from z_A to z_B", format="png",
                          elem_id="gan-walk", elem_classes="pix")
@@ -248,7 +248,7 @@ def build():
 
     gr.Markdown("#### Training timeline: the same fixed z after every epoch")
     first, last = span or (1, 1)
-    epoch = gr.Slider(first, max(last, first + 1), value=last, step=1, label="epoch", visible=last > first)
+    epoch = checks.Slider(first, max(last, first + 1), value=last, step=1, label="epoch", visible=last > first)
     with gr.Row():
         frame = gr.Image(picture, label="G(z_fixed) after this epoch", format="png", elem_id="gan-timeline",
                          elem_classes="pix", height=420)

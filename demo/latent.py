@@ -121,8 +121,8 @@ def ceil2(v) -> float:
 def slider_updates(model, z: torch.Tensor) -> list:
     """One gr.Slider per possible dimension: the model's +-4 sigma range and z's value, the rest hidden."""
     low, high = latent_space.limits(model)
-    return [gr.Slider(minimum=floor2(low[d]), maximum=ceil2(high[d]), value=round(float(z[d]), 2), visible=True,
-                      label=f"z{d + 1}") if d < model.z_dim else gr.Slider(visible=False) for d in range(MAX_DIMS)]
+    return [checks.Slider(minimum=floor2(low[d]), maximum=ceil2(high[d]), value=round(float(z[d]), 2), visible=True,
+                      label=f"z{d + 1}") if d < model.z_dim else checks.Slider(visible=False) for d in range(MAX_DIMS)]
 
 
 def decode_text(name: str, class_name, text: str):
@@ -131,7 +131,7 @@ def decode_text(name: str, class_name, text: str):
     parts = [p for p in str(text or "").replace(";", ",").replace(" ", ",").split(",") if p]
     z = latent_space.clip(model, parse_z(model, parts))
     picture, plane, text = view(name, model, z, class_index(model, class_name))
-    return picture, plane, text, *[gr.Slider(value=round(float(v), 2)) for v in z], \
+    return picture, plane, text, *[checks.Slider(value=round(float(v), 2)) for v in z], \
         *[gr.skip()] * (MAX_DIMS - model.z_dim)
 
 
@@ -258,7 +258,7 @@ def build():
                                interactive=False)
             again = gr.Button("Encode the image again (sliders back to its posterior mean)", size="sm",
                               variant="primary", elem_id="latent-go")
-            sliders = [gr.Slider(floor2(low[d]) if d < z_dim else -4, ceil2(high[d]) if d < z_dim else 4,
+            sliders = [checks.Slider(floor2(low[d]) if d < z_dim else -4, ceil2(high[d]) if d < z_dim else 4,
                                  value=round(float(start["z"][d]), 2) if d < z_dim else 0, step=0.05,
                                  label=f"z{d + 1}", visible=d < z_dim, elem_id=f"latent-z{d + 1}")
                        for d in range(MAX_DIMS)]
@@ -291,7 +291,7 @@ def build():
             choices = gallery_choices()
             first_img = gr.Dropdown(choices, value=0, label="image x₀ (gallery)")
             second_img = gr.Dropdown(choices, value=1, label="image x₁ (gallery)")
-            steps = gr.Slider(2, MAX_STEPS, value=10, step=1, label="steps")
+            steps = checks.Slider(2, MAX_STEPS, value=10, step=1, label="steps")
             go = gr.Button("Interpolate")
         strip = gr.Image(label="x₀ | E[x | z_λ] for λ = 0 … 1 | x₁", format="png", elem_id="latent-strip",
                          elem_classes="pix", interactive=False)
@@ -303,8 +303,8 @@ def build():
                     "random codes fall between them and decode to garbage — even when moved to the codes' mean and spread.",
                     latex_delimiters=layout.LATEX)
         with gr.Row():
-            seed = gr.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED)
-            n = gr.Slider(1, MAX_RANDOM, value=8, step=1, label="codes")
+            seed = checks.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED)
+            n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label="codes")
             draw = gr.Button("Decode random codes")
         compare = gr.Plot(label="autoencoder vs VAE")
     draw.click(random_codes, [seed, n], compare, api_name="latent_random")

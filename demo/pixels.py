@@ -54,10 +54,10 @@ def streamed(name: str, model, n: int, seed: int, temperature: float, run: repla
             if run.stopped():
                 yield (*replay.frames(name, rec, rec.steps),
                        f"**Stopped at pixel {rec.steps} / {model.num_pixels}.** Step through what was drawn below.",
-                       rec, gr.Slider(maximum=rec.steps, value=rec.steps))
+                       rec, checks.Slider(maximum=rec.steps, value=rec.steps))
                 return
             yield (*replay.frames(name, rec, rec.steps), f"pixel {rec.steps} / {model.num_pixels}", rec,
-                   gr.Slider(maximum=model.num_pixels, value=rec.steps))
+                   checks.Slider(maximum=model.num_pixels, value=rec.steps))
     elapsed = time.perf_counter() - t0
     with torch.no_grad():
         nll = -model.log_prob(step.x)
@@ -65,7 +65,7 @@ def streamed(name: str, model, n: int, seed: int, temperature: float, run: repla
     note = f"\n\n{replay.GREEDY}" if temperature == 0 else ""
     yield (images.picture_html(images.image_grid(rec.x, model.n_values), replay.CANVAS_ALT),
            images.picture_html(replay.map_grid(rec, rec.steps), replay.MAP_ALT), f"**{n} images in {elapsed:.2f} s.** −log p(x) per image (nats): {per_image}{note}", rec,
-           gr.Slider(maximum=rec.steps, value=rec.steps))
+           checks.Slider(maximum=rec.steps, value=rec.steps))
 
 
 @functools.cache
@@ -154,11 +154,11 @@ def run_race(names, racers, n: int, seed: int, temperature: float, run: replay.R
         done = i + 1
         if run.stopped():
             yield (race_rows(names, recordings, done, spent), f"**Stopped at pixel {done} / {steps}.**",
-                   (names, recordings), gr.Slider(maximum=done, value=done))
+                   (names, recordings), checks.Slider(maximum=done, value=done))
             return
         if done % every == 0 or done == steps:
             yield (race_rows(names, recordings, done, spent), f"pixel {done} / {steps}", (names, recordings),
-                   gr.Slider(maximum=steps, value=done))
+                   checks.Slider(maximum=steps, value=done))
 
 
 def race_at(race_state, k):
@@ -180,9 +180,9 @@ def build():
         with gr.Column(scale=1, min_width=280):
             name = gr.Dropdown(choices, value=choices[0][1], label="model", elem_classes="model-menu", elem_id="pixels-model")
             with gr.Row():
-                seed = gr.Number(0, label="seed", precision=0, minimum=0, min_width=80)
-                n = gr.Slider(1, MAX_IMAGES, value=4, step=1, label="images", min_width=120, elem_id="pixels-n")
-            temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature (0 = greedy)")
+                seed = checks.Number(0, label="seed", precision=0, minimum=0, min_width=80)
+                n = checks.Slider(1, MAX_IMAGES, value=4, step=1, label="images", min_width=120, elem_id="pixels-n")
+            temperature = checks.Slider(0, 2, value=1.0, step=0.05, label="temperature (0 = greedy)")
             with gr.Row():
                 go = gr.Button("Generate", variant="primary", elem_id="pixels-go", min_width=100)
                 stop = gr.Button("Stop", variant="stop", elem_id="pixels-stop", min_width=80)
@@ -210,11 +210,11 @@ def build():
             racers = gr.CheckboxGroup(choices, value=[c for _, c in choices[:MAX_RACERS]], label="models (a row each)",
                                       scale=3)
             with gr.Column(scale=1, min_width=160):
-                race_n = gr.Slider(1, MAX_RACE_IMAGES, value=2, step=1, label="images per model")
+                race_n = checks.Slider(1, MAX_RACE_IMAGES, value=2, step=1, label="images per model")
                 race_go = gr.Button("Race", elem_id="pixels-race")
                 race_stop = gr.Button("Stop", variant="stop", elem_id="pixels-race-stop")
         race_status = gr.Markdown()
-        race_step = gr.Slider(0, 784, value=0, step=1, label="step (scrub the race)", elem_id="pixels-race-step")
+        race_step = checks.Slider(0, 784, value=0, step=1, label="step (scrub the race)", elem_id="pixels-race-step")
         race_rows_out = gr.HTML(label="one row per model, in the order chosen", show_label=True, container=True,
                                 elem_id="pixels-race-canvas")
         race_recordings = gr.State(None, time_to_live=replay.RECORDING_TTL)

@@ -222,14 +222,14 @@ def build(name: gr.Dropdown, recording: gr.State, temperature, pictures: list, p
     goes) and ``follow(event)``, which opens the inspector on the last step once a drawing event ends."""
     with gr.Row(elem_classes="replay-controls"):
         back = gr.Button("◀ step", size="sm", min_width=80, scale=0)
-        step = gr.Slider(0, 784, value=0, step=1, label="step (pixel k of the draw)", elem_id=f"{prefix}-step",
+        step = checks.Slider(0, 784, value=0, step=1, label="step (pixel k of the draw)", elem_id=f"{prefix}-step",
                          scale=4)
         forward = gr.Button("step ▶", size="sm", min_width=80, scale=0)
     with gr.Row(elem_classes="replay-controls"):
         play_button = gr.Button("▶ play", size="sm", min_width=80, elem_id=f"{prefix}-play")
         pause = gr.Button("❚❚ pause", size="sm", min_width=80)
         speed = gr.Radio(list(SPEEDS), value="5 pixels / s", label="speed", scale=3)
-        image = gr.Number(1, label="inspect image", precision=0, minimum=1, maximum=16, min_width=100)
+        image = checks.Number(1, label="inspect image", precision=0, minimum=1, maximum=16, min_width=100)
     with gr.Row():
         seen = gr.Image(label="what this pixel's conditional sees (click a pixel to inspect it)", format="png",
                         elem_id=f"{prefix}-seen",

@@ -369,7 +369,7 @@ def follow(recording: Recording | None, which: str | None, on: bool, t):
         return gr.skip(), gr.skip(), gr.skip()
     recording.follow, recording.which = bool(on), which
     t = rec.n if on else min(max(int(t or 1), 1), rec.n)
-    return gr.Slider(maximum=max(rec.n, 2), value=t), *scrub_view(recording, which, t)
+    return checks.Slider(maximum=max(rec.n, 2), value=t), *scrub_view(recording, which, t)
 
 
 def scrub_frame(recording: Recording) -> tuple:
@@ -379,8 +379,8 @@ def scrub_frame(recording: Recording) -> tuple:
     if rec.n == 0:
         return gr.skip(), gr.skip(), gr.skip()
     if not recording.follow:
-        return gr.Slider(maximum=max(rec.n, 2)), gr.skip(), gr.skip()
-    return gr.Slider(maximum=max(rec.n, 2), value=rec.n), context_html(rec, rec.n), bars_html(rec, rec.n)
+        return checks.Slider(maximum=max(rec.n, 2)), gr.skip(), gr.skip()
+    return checks.Slider(maximum=max(rec.n, 2), value=rec.n), context_html(rec, rec.n), bars_html(rec, rec.n)
 
 
 def start_frame(recording: Recording) -> tuple:
@@ -389,7 +389,7 @@ def start_frame(recording: Recording) -> tuple:
     titles = list(recording.samples)
     recording.which = titles[0]
     return (recording, gr.Radio(choices=titles, value=titles[0], visible=len(titles) > 1), True,
-            gr.Slider(maximum=2, value=1), EMPTY_SCRUB, "")
+            checks.Slider(maximum=2, value=1), EMPTY_SCRUB, "")
 
 
 def every(length: int) -> int:
@@ -538,11 +538,11 @@ def build():
                 both = gr.Button(L_COMPARE, elem_id="text-compare", min_width=120, scale=2)
                 stop = gr.Button(L_STOP, variant="stop", min_width=60)
             with gr.Row():
-                length = gr.Slider(1, MAX_LENGTH, value=DEFAULT_LENGTH[corpus0], step=1, label=L_LENGTH, min_width=140)
-                temperature = gr.Slider(0, 2, value=0.8, step=0.05, label=L_TEMPERATURE, min_width=140)
+                length = checks.Slider(1, MAX_LENGTH, value=DEFAULT_LENGTH[corpus0], step=1, label=L_LENGTH, min_width=140)
+                temperature = checks.Slider(0, 2, value=0.8, step=0.05, label=L_TEMPERATURE, min_width=140)
             with gr.Row():
-                top_k = gr.Slider(0, MAX_TOP_K, value=0, step=1, label=L_TOP_K, min_width=140)
-                seed = gr.Number(0, label=L_SEED, precision=0, minimum=0, min_width=100)
+                top_k = checks.Slider(0, MAX_TOP_K, value=0, step=1, label=L_TOP_K, min_width=140)
+                seed = checks.Number(0, label=L_SEED, precision=0, minimum=0, min_width=100)
         with gr.Column(scale=3, min_width=300):
             with gr.Column(visible=True) as single:
                 out = gr.Textbox(label=L_SAMPLE, lines=12, max_lines=12, autoscroll=True, elem_id="text-out")
@@ -556,7 +556,7 @@ def build():
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             which = gr.Radio([], label=L_WHICH, visible=False)
-            step = gr.Slider(1, 2, value=1, step=1, label=L_STEP, elem_id="text-step")
+            step = checks.Slider(1, 2, value=1, step=1, label=L_STEP, elem_id="text-step")
             following = gr.Checkbox(True, label=L_FOLLOW, elem_id="text-follow")
             context = gr.HTML(EMPTY_SCRUB, elem_id="text-context", js_on_load=FOLLOW_JS)
         with gr.Column(scale=2, min_width=280):
