@@ -46,26 +46,29 @@ def choice(value, what: str, options) -> str:
     return value
 
 
-class Number(gr.Number):
-    """``gr.Number`` that turns a value it cannot read (a string through the API, ...) into a clear message
-    instead of a traceback; every number box of the app is one."""
+def guarded(component, what: str):
+    """``component`` (a number box or slider) answering a value it cannot read (a string through the API, ...)
+    with a clear message instead of a traceback. (Its preprocess is wrapped on the instance: a subclass of a
+    Gradio component would make Gradio write a .pyi file beside this module at import.)"""
+    read = component.preprocess
 
-    def preprocess(self, payload):
+    def preprocess(payload):
         try:
-            return super().preprocess(payload)
+            return read(payload)
         except gr.Error:
             raise
         except (TypeError, ValueError, OverflowError):
-            fail(f"{self.label or 'This number'} must be a number (got {payload!r}).")
+            fail(f"{component.label or what} must be a number (got {payload!r}).")
+
+    component.preprocess = preprocess
+    return component
 
 
-class Slider(gr.Slider):
-    """``gr.Slider`` with the same clear message for a value that is not a number."""
+def Number(*args, **kwargs) -> gr.Number:  # noqa: N802  (used as the component it makes)
+    """A ``gr.Number`` whose unreadable values become a clear message (every number box of the app)."""
+    return guarded(gr.Number(*args, **kwargs), "This number")
 
-    def preprocess(self, payload):
-        try:
-            return super().preprocess(payload)
-        except gr.Error:
-            raise
-        except (TypeError, ValueError, OverflowError):
-            fail(f"{self.label or 'This slider'} must be a number (got {payload!r}).")
+
+def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802
+    """A ``gr.Slider`` whose unreadable values become a clear message (every slider of the app)."""
+    return guarded(gr.Slider(*args, **kwargs), "This slider")
