@@ -18,6 +18,7 @@ from .classifier import Classifier
 from .fvsbn import FVSBN
 from .gan import GAN
 from .gated_pixelcnn import GatedPixelCNN
+from .histogram import Histogram
 from .image_transformer import ImageTransformer
 from .made import MADE
 from .nade import NADE
@@ -39,6 +40,8 @@ class Spec:
 
 
 REGISTRY: dict[str, Spec] = {
+    "histogram": Spec(Histogram, {}, lr=5e-2, batch_size=100, epochs=5),
+    "histogram_8bit": Spec(Histogram, {"n_values": 256}, lr=5e-2, batch_size=100, epochs=5),
     "fvsbn": Spec(FVSBN, {}, lr=3e-3, batch_size=100, epochs=15),
     "nade": Spec(NADE, {"hidden": 500}, lr=2e-3, batch_size=100, epochs=30),
     "made": Spec(MADE, {"hidden": [4000], "eval_orders": 8, "fixed_masks": True,
@@ -67,6 +70,12 @@ REGISTRY: dict[str, Spec] = {
                epochs=10),
     "vae_2d": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
                    epochs=15),
+    "vae_5d": Spec(VAE, {"z_dim": 5, "channels": 16, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
+                   epochs=15),
+    "vae_10d": Spec(VAE, {"z_dim": 10, "channels": 16, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
+                    epochs=15),
+    "vae_20d": Spec(VAE, {"z_dim": 20, "channels": 16, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
+                    epochs=15),
     "vae": Spec(VAE, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
                 epochs=30),
     "cvae": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256, "n_classes": 10}, task="latent", lr=1e-3,
@@ -82,4 +91,4 @@ def build(name: str, config: dict | None = None) -> nn.Module:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["Autoencoder", "CharLSTM", "CharRNN", "CharTransformer", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["Autoencoder", "CharLSTM", "CharRNN", "CharTransformer", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "Histogram", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
