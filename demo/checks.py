@@ -46,10 +46,11 @@ def choice(value, what: str, options) -> str:
     return value
 
 
-def guarded(component, what: str):
-    """``component`` (a number box or slider) answering a value it cannot read (a string through the API, ...)
-    with a clear message instead of a traceback. (Its preprocess is wrapped on the instance: a subclass of a
-    Gradio component would make Gradio write a .pyi file beside this module at import.)"""
+def guarded(component, message: str):
+    """``component`` answering an input it cannot read (a string for a number, a drawing that would inflate
+    to gigabytes, ...) with ``message`` ({label} and {value} filled in) instead of a traceback. (Its
+    preprocess is wrapped on the instance: a subclass of a Gradio component would make Gradio write a .pyi
+    file beside this module at import.)"""
     read = component.preprocess
 
     def preprocess(payload):
@@ -57,8 +58,8 @@ def guarded(component, what: str):
             return read(payload)
         except gr.Error:
             raise
-        except (TypeError, ValueError, OverflowError):
-            fail(f"{component.label or what} must be a number (got {payload!r}).")
+        except Exception:  # noqa: BLE001  (whatever Gradio's decoding raises, the visitor gets the message)
+            fail(message.format(label=component.label, value=repr(payload)[:80]))
 
     component.preprocess = preprocess
     return component
@@ -66,9 +67,18 @@ def guarded(component, what: str):
 
 def Number(*args, **kwargs) -> gr.Number:  # noqa: N802  (used as the component it makes)
     """A ``gr.Number`` whose unreadable values become a clear message (every number box of the app)."""
-    return guarded(gr.Number(*args, **kwargs), "This number")
+    return guarded(gr.Number(*args, **kwargs), "{label} must be a number (got {value}).")
 
 
 def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802
     """A ``gr.Slider`` whose unreadable values become a clear message (every slider of the app)."""
-    return guarded(gr.Slider(*args, **kwargs), "This slider")
+    return guarded(gr.Slider(*args, **kwargs), "{label} must be a number (got {value}).")
+
+
+PICTURE = ("Could not read that picture: it may be damaged, or far too large (at most 4,096 pixels on a side; "
+           "PIL refuses to inflate more).")
+
+
+def Drawing(component):  # noqa: N802
+    """A painting or drawing component whose unreadable or gigantic pictures become a clear message."""
+    return guarded(component, PICTURE)

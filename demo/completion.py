@@ -179,10 +179,10 @@ def build():
                           elem_id="completion-out")
             status = gr.Markdown(elem_id="completion-status")
     with gr.Accordion("Paint your own occlusion (choose “my painting” above)", open=False) as painting:
-        painted = gr.ImageEditor(editor_value(image.value), type="numpy", canvas_size=(168, 168),
+        painted = checks.Drawing(gr.ImageEditor(editor_value(image.value), type="numpy", canvas_size=(168, 168),
                                  sources=(), transforms=(), brush=gr.Brush(default_size=12, colors=["#3c78d8"],
                                                                           color_mode="fixed"),
-                                 layers=False, label="paint over what to hide", elem_id="completion-painter")
+                                 layers=False, label="paint over what to hide", elem_id="completion-painter"))
     with gr.Accordion("Step through the completion and inspect a conditional", open=False):
         step, follow = replay.build(name, recording, temperature, [out], "completion", picture=picture)
     image.change(editor_value, image, painted, api_visibility="private")

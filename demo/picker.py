@@ -75,9 +75,9 @@ def build(prefix: str, *, preview: bool = True, height: int = 300, columns: int 
                     upload = gr.File(file_types=["image"], type="filepath", height=120,
                                      label="any image file: converted to 28x28 grayscale")
                 with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(canvas_size=(280, 280), type="numpy",
-                                          brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
-                                          label="draw in black (pick the brush first)")
+                    sketch = checks.Drawing(gr.Sketchpad(
+                        canvas_size=(280, 280), type="numpy", label="draw in black (pick the brush first)",
+                        brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed")))
                     use_sketch = gr.Button("Use my drawing")
         with gr.Column(scale=2, visible=preview):
             shown = gr.Image(first[1], label="the image (binary models see pixel ≥ 128 as 1)", format="png",

@@ -41,7 +41,8 @@ class Recording:
     @classmethod
     def start(cls, model, n: int, known_mask: torch.Tensor | None = None,
               original: torch.Tensor | None = None) -> "Recording":
-        size, d, channels = model.image_size, model.num_pixels, model.out_channels
+        size, d = model.image_size, model.num_pixels
+        channels = 1 if model.n_values == 2 else model.n_values  # what ``model.distribution`` gives per step
         known = torch.zeros(n, 1, size, size, dtype=torch.bool)
         if known_mask is not None:
             known |= torch.as_tensor(known_mask, dtype=torch.bool).cpu()

@@ -133,3 +133,14 @@ def test_a_light_request_stays_fast_while_heavy_ones_run(client):
     print(f"{len(light)} slider updates under load: median {light[len(light) // 2]:.3f} s, p95 {p95:.3f} s; "
           f"{busy} heavy requests still running")
     assert len(light) >= 5 and p95 < 2.0
+
+
+def test_a_painted_layer_that_inflates_to_gigabytes_is_refused_before_it_is_decoded(client, bad_files):
+    bomb = handle_file(str(bad_files[0]))  # 20,000 x 20,000 pixels in a small file
+    before = rss_mb()
+    seconds, outcome = call(Client(client.src, verbose=False, download_files=False), "/complete",
+                            ["made-fashion-mnist", "my painting", {"background": None, "layers": [bomb],
+                                                                   "composite": None, "id": None}, 1, 0, 1.0])
+    assert outcome != "ok" and seconds < 10, outcome
+    print(outcome)
+    assert rss_mb() - before < 200  # 20,000² RGBA would be 1.6 GB
