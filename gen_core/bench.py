@@ -179,10 +179,11 @@ def free_port() -> int:
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
-def serve_app(timeout: float = 120.0) -> tuple[subprocess.Popen, str, float]:
-    """``python app.py`` in a child process on a free loopback port: (process, url, seconds to the first HTTP 200)."""
+def serve_app(timeout: float = 120.0, **env_vars: str) -> tuple[subprocess.Popen, str, float]:
+    """``python app.py`` in a child process on a free loopback port (with extra environment ``env_vars``):
+    (process, url, seconds to the first HTTP 200)."""
     port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), **env_vars}
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(APP)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/"
@@ -222,6 +223,78 @@ def ui_latency(n: int = 16, seed: int = 0) -> list[dict]:
     return rows
 
 
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
+def quantiles(seconds: list[float]) -> tuple[float, float]:
+    """(median, 95th percentile)."""
+    s = sorted(seconds)
+    return s[len(s) // 2], s[min(len(s) - 1, int(0.95 * len(s)))]
+
+
+# the heaviest request each model-heavy endpoint accepts, timed alone
+HEAVIEST = {
+    "/generate": ("pixelcnn_8bit-fashion-mnist", 0, 1.0, 16),
+    "/race": (["fvsbn-fashion-mnist", "nade-fashion-mnist", "made-fashion-mnist", "pixelcnn-fashion-mnist",
+               "gated_pixelcnn-fashion-mnist", "pixelrnn-fashion-mnist", "image_transformer-fashion-mnist",
+               "pixelcnn_8bit-fashion-mnist"], 0, 1.0, 4),
+    "/complete": ("pixelcnn_8bit-fashion-mnist", "centre square", None, 8, 0, 1.0),
+    "/text_generate": ("shakespeare", "char_transformer", "x" * 2000, 2000, 1.0, 0, 0),
+    "/text_compare": ("names", "a" * 2000, 2000, 1.0, 0, 0),
+    "/score": (),
+}
+
+
+def crowd(sessions: int = 200, heavy_clients: int = 32, model: str = "pixelcnn-fashion-mnist") -> dict:
+    """The served app under visitors, all on loopback: start-up; server RSS before and after ``sessions`` new
+    visitors each drawing 2 images; ``heavy_clients`` visitors pressing Generate at once (1-4 images each:
+    their latency and the images per second) while one visitor moves a Latent slider (its latency); and the
+    heaviest request of each model-heavy endpoint, alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    proc, url, startup = serve_app()
+    new = lambda: Client(url, verbose=False, download_files=False)  # noqa: E731  (a new visitor)
+    try:
+        new().predict("fvsbn-fashion-mnist", 0, 1.0, 2, api_name="/generate")  # models loaded, caches warm
+        before = rss_mb(proc.pid)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda k: new().predict("fvsbn-fashion-mnist", k, 1.0, 2, api_name="/generate"),
+                          range(sessions)))
+        after = rss_mb(proc.pid)
+
+        def press(k):
+            t0 = time.perf_counter()
+            new().predict(model, k, 1.0, 1 + k % 4, api_name="/generate")
+            return time.perf_counter() - t0
+
+        slider, sliding = new(), []
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(heavy_clients) as pool:
+            jobs = [pool.submit(press, k) for k in range(heavy_clients)]
+            while not all(j.done() for j in jobs) and time.perf_counter() - t0 < 600:
+                t = time.perf_counter()
+                slider.predict("vae_2d-fashion-mnist", "T-shirt/top", *([0.3] * 16), api_name="/latent_slide")
+                sliding.append(time.perf_counter() - t)
+            waits = [j.result() for j in jobs]
+        crowd_s = time.perf_counter() - t0
+        alone = {}
+        for api_name, args in HEAVIEST.items():
+            t = time.perf_counter()
+            new().predict(*args, api_name=api_name)
+            alone[api_name] = time.perf_counter() - t
+    finally:
+        proc.kill()
+    return {"startup_s": startup, "rss_before_mb": before, "rss_after_mb": after, "sessions": sessions,
+            "heavy_clients": heavy_clients, "heavy_p50_s": quantiles(waits)[0], "heavy_p95_s": quantiles(waits)[1],
+            "images_per_s": sum(1 + k % 4 for k in range(heavy_clients)) / crowd_s,
+            "slider_p50_s": quantiles(sliding)[0], "slider_p95_s": quantiles(sliding)[1],
+            "slider_updates": len(sliding), "heaviest_alone_s": alone}
+
+
 def shipped_checkpoints(task: str) -> list[dict]:
     """The shipped checkpoints of a registry task, as {name, model}."""
     rows = []
@@ -247,6 +320,9 @@ def main(argv=None):
     ap.add_argument("--json", default=None, metavar="PATH")
     ap.add_argument("--train", action="store_true", help="time training steps of the image models instead")
     ap.add_argument("--ui", action="store_true", help="instead, serve app.py and time Generate end to end (and start-up)")
+    ap.add_argument("--crowd", action="store_true",
+                    help="instead, serve app.py to a crowd: memory per new visitor, 32 visitors at once, a slider "
+                         "under that load, the heaviest request of each endpoint")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     unknown = [m for m in args.models if m not in REGISTRY or REGISTRY[m].task not in BENCHED]
@@ -262,6 +338,11 @@ def main(argv=None):
         return train_table(chosen("image"), args)
     if args.ui:
         return ui_table(args)
+    if args.crowd:
+        row = crowd()
+        print(json.dumps(row, indent=2))
+        write_json([row], args.json)
+        return [row]
     images = chosen("image")
     rows = bench(images, naive_steps=args.naive_steps) if images != [] else []
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
