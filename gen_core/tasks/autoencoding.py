@@ -9,7 +9,12 @@ training images (one reparametrized sample per image, a fixed seed). Test metric
     ``iw_samples`` = k = 100 samples, a tighter upper bound on -log p(x), the figure comparable with
     the autoregressive models' exact test NLL.
 
-The conditional VAE's bounds are on -log p(x | y) (the class is given). The autoencoder has no
+The conditional VAE's bounds are on -log p(x | y) (the class is given), and it is also measured by
+whether it honours its class: ``class_accuracy``, the fraction of samples E[x | z, y], z ~ N(0, I),
+drawn for class y (1,000 per class) that the shipped classifier assigns to y -- the conditional GAN's
+measure, on the same samples the GAN task draws from a VAE (``gan.Adversarial.vae_samples``), beside the
+classifier's accuracy on the binarized test images (``class_accuracy_binarized_test_images``: its
+ceiling, the classifier being trained on 8-bit images). The autoencoder has no
 likelihood: it is trained on and reports only its reconstruction error -log p(x | z = f(x))
 (``test_reconstruction_error_nats``), which is not a bound on anything.
 
@@ -23,15 +28,18 @@ from pathlib import Path
 
 import torch
 
-from .. import checkpoints
+from .. import checkpoints, metrics
 from ..data import binarize, load_split
 from ..viz import save_grid_png
+from ..models.gan import class_labels
 from .base import LabelledImages
+from .gan import Adversarial
 from .image import representative_subset
 
 IW_SAMPLES = 100
 VAL_SEED, TEST_SEED = 1, 2
 SAMPLES_PER_ROW = 8
+SAMPLES_PER_CLASS = 1000  # the conditional models' class accuracy
 
 
 @torch.no_grad()
@@ -59,6 +67,8 @@ class Autoencoding(LabelledImages):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.val_metric = f"val_{self.model.objective}"
+        # early, as for the GANs: a conditional run must not fail at its end for want of the classifier
+        self.yardstick = metrics.classifier(self.dataset, self.device) if self.model.conditional else None
 
     def inputs(self, images_uint8):
         return binarize(images_uint8)
@@ -74,8 +84,21 @@ class Autoencoding(LabelledImages):
         idx = representative_subset(images[: self.limit], limit)
         measured = measure(self.model, binarize(images[idx]), labels[idx], IW_SAMPLES, TEST_SEED)
         bound = {"iw_samples": IW_SAMPLES} if self.model.has_likelihood_bound else {}
+        honoured = {}
+        if self.yardstick is not None:
+            honoured = {"class_accuracy": self.class_accuracy(limit),  # and its ceiling: the classifier (trained
+                        # on 8-bit images) on the binarized test images the model is measured on
+                        "class_accuracy_binarized_test_images": metrics.class_accuracy(
+                            self.yardstick, 2 * binarize(images[idx]) - 1, labels[idx])}
         return {**{f"test_{name}": v.mean().item() for name, v in measured.items()}, **bound,
-                "test_images": len(idx)}
+                "test_images": len(idx), **honoured}
+
+    def class_accuracy(self, limit: int | None = None) -> float:
+        """Fraction of samples drawn for class y (classes in turn, ``SAMPLES_PER_CLASS`` each, or ``limit`` in
+        all) that the shipped classifier assigns to y."""
+        n = limit or SAMPLES_PER_CLASS * self.model.n_classes
+        x = Adversarial.vae_samples(self.model, n)
+        return metrics.class_accuracy(self.yardstick, x, class_labels(n, self.model.n_classes))
 
     def protocol(self):
         return {"train": "first 55,000 training images", "val": "last 5,000 training images",
