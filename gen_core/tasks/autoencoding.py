@@ -73,8 +73,10 @@ class Autoencoding(LabelledImages):
     def inputs(self, images_uint8):
         return binarize(images_uint8)
 
-    def step(self, batch, optimizers):
-        return {self.model.objective: super().step(batch, optimizers)["loss"]}
+    @property
+    def objective(self) -> str:
+        """What training minimizes: the model's (-ELBO for a VAE, the reconstruction error for an autoencoder)."""
+        return self.model.objective
 
     def validate(self):
         return measure(self.model, *self.split("val"), 0, VAL_SEED, batch_size=500)[self.model.objective].mean().item()
