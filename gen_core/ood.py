@@ -435,6 +435,7 @@ def measure(models=None, limit: int = SIZE, data_dir=None, seed: int = SEED, wri
     stored = load_results() if models and write else {}
     if stored.get("protocol", {}).get("sizes") == report["protocol"]["sizes"]:  # measuring some models again
         report["results"], report["calibration"] = stored.get("results", {}), stored.get("calibration", {})
+        started -= stored.get("seconds", 0)  # the total time of the measurements in the file
     names = models or [n for n in checkpoints.available() if is_likelihood_model(n)]
     coders, companion = {}, (load_companion() if report["results"] else {})
     for name in names:
