@@ -6,6 +6,9 @@ import os
 import gradio as gr
 
 from . import board, completion, gan, latent, likelihood, pixels, text
+from .i18n import APPLY_LANG_JS, I18N, SWITCH, T
+
+__all__ = ["CSS", "I18N", "build_app"]  # launch(css=CSS, i18n=I18N)
 
 BASE_CSS = """.pix img {image-rendering: pixelated}
 img.frame {image-rendering: pixelated; width: 100%; max-height: 60vh; object-fit: contain; display: block}
@@ -14,6 +17,7 @@ figure.frame {margin: 0 0 8px} figure.frame figcaption {text-align: center; font
   background: none; text-align: center; padding: 2px 0 0}
 .captions-below .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}
 .captions-below .thumbnail-item > img {aspect-ratio: 1; height: auto}
+#lang-switch {text-align: right; font-size: 15px}
 """
 
 # the tabs in teaching order: a module with build(), or what the tab will hold until its module lands
@@ -35,14 +39,16 @@ CSS = "\n".join([BASE_CSS, *(getattr(content, "CSS", "") for _, content in TABS)
 def build_app() -> gr.Blocks:
     # every 10 minutes, cached files older than 30 minutes are deleted
     with gr.Blocks(title="genlab", delete_cache=(600, 1800)) as app:
-        gr.Markdown("# genlab — watch deep generative models work")
+        gr.HTML(SWITCH, padding=False)
+        gr.Markdown(T("app.headline"))
         with gr.Tabs(overflow_behavior="wrap"):  # on a phone every tab stays one tap away
             for title, content in TABS:
-                with gr.Tab(title, id=title.lower()):
+                with gr.Tab(T(f"tab.{title.lower()}"), id=title.lower()):
                     if isinstance(content, str):
                         gr.Markdown(f"### {title}\n{content}\n\n*This tab is not built yet.*")
                     else:
                         content.build()
+        app.load(None, None, None, js=APPLY_LANG_JS)  # ?lang=es in the address: the page in Spanish
     # room for a classroom's worth of waiting requests; heavy events share layout.HEAVY's workers
     app.queue(default_concurrency_limit=2, max_size=int(os.environ.get("GENLAB_QUEUE", "256")))
     return app

@@ -17,19 +17,12 @@ from gen_core import checkpoints
 from gen_core.models import REGISTRY
 
 from . import layout, shipped
+from .i18n import T, english
 
-EXPLAIN = r"""
-### The models, side by side
-Every checkpoint shipped with the app, with the figures measured when it was trained and evaluated. Likelihood
-models: lower test NLL is better, bits/dim $= \text{NLL} / (784 \ln 2)$; GANs are measured by an FID (lower is better).
-"""
-DETAILS = r"""
-The figures come from each checkpoint's JSON sidecar and the speeds from `python -m gen_core.bench`.
-FVSBN has $d(d+1)/2$ parameters, NADE $O(dh)$ thanks to its tied weights, the convolutional and attention models
-share weights across positions. VAEs report upper bounds on $-\log p(x)$ (the importance-weighted one is comparable
-with the exact NLLs); GANs have no likelihood and are measured by an FID on a Fashion-MNIST classifier's features.
-"""
-DETAILS_TITLE = "How these figures are measured"
+# the tab's explanation in English (tests, docs); the page shows i18n.TEXTS' in its language
+EXPLAIN = english("board.explain")
+DETAILS = english("board.details")
+
 # headers break between words only; long cells wrap; the gallery's captions under the pictures, whole
 CSS = """
 .board-table th span {word-break: normal; overflow-wrap: normal; hyphens: none}
@@ -71,7 +64,7 @@ CHECKPOINT = Column("checkpoint", lambda name, meta, bench: name)
 PARAMETERS = Column("parameters", lambda name, meta, bench: f"{meta['parameters']:,}" if "parameters" in meta else None)
 TRAINED = Column("trained", trained)
 
-FAMILIES: dict[str, tuple[str, list[Column], str]] = {  # task -> (title, columns, sort key metric)
+FAMILIES: dict[str, tuple[str, list[Column], str]] = {  # task -> (title, columns, sort key metric); i18n: board.<task>
     "image": ("Autoregressive image models: p(x) = ∏ p(x_i | x_<i), exact test NLL", [
         CHECKPOINT, PARAMETERS, Column("test NLL (nats)", metric("test_nll_nats")),
         Column("bits/dim", metric("bits_per_dim", 4)), Column("ms per pixel step", measured("ms_per_step", 3)),
@@ -136,18 +129,18 @@ def board() -> tuple[dict[str, list[list]], list[str], list[tuple[Image.Image, s
 
 
 def build():
-    layout.explain(EXPLAIN)
-    with gr.Accordion(DETAILS_TITLE, open=False):
-        gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
+    layout.explain(T("board.explain"))
+    with gr.Accordion(T("board.details_title"), open=False):
+        gr.Markdown(T("board.details"), latex_delimiters=layout.LATEX)
     tables, problems, samples = board()
     for task, (title, columns, _) in FAMILIES.items():
         if task in tables:
-            gr.Markdown(f"**{title}**")
+            gr.Markdown(T(f"board.{task}"))  # the family title
             gr.Dataframe(tables[task], headers=[c.header for c in columns], interactive=False, wrap=True,
                          elem_id=f"board-{task}", elem_classes="board-table")
     for problem in problems:
         gr.Markdown(f"⚠️ {problem}")
-    gr.Gallery(samples, label="samples of each model (drawn when it was published)",
+    gr.Gallery(samples, label=T("board.samples"),
                columns=4, height="auto", object_fit="contain", preview=False, elem_id="board-samples", elem_classes=["captions-below", "pix"])
     if not bench_rows():
-        gr.Markdown("*No sampling benchmark recorded yet: run `python -m gen_core.bench --json checkpoints/bench.json`.*")
+        gr.Markdown(T("board.no_bench"))

@@ -1,10 +1,16 @@
-"""Checking what a visitor sends, in one place: every bad value becomes a clear message, never a traceback."""
+"""Checking what a visitor sends, in one place: every bad value becomes a clear message, never a traceback.
+
+The messages are in the visitor's language (``i18n.say``: the page's ?lang=, else the browser's), English
+without a visitor; ``what`` names the value in English and is translated by ``i18n.what``."""
 from __future__ import annotations
 
 import math
 from typing import NoReturn
 
 import gradio as gr
+from gradio.i18n import I18nData
+
+from . import i18n
 
 MAX_SEED = 2**31 - 1
 
@@ -21,8 +27,8 @@ def number(value, what: str, low: float, high: float, whole: bool = False) -> fl
     except (TypeError, ValueError, OverflowError):
         x = math.nan
     if not (math.isfinite(x) and low <= x <= high and (not whole or x == int(x))):
-        kind = "a whole number" if whole else "a number"
-        fail(f"{what} must be {kind} between {low:,g} and {high:,g} (got {value!r}).")
+        fail(i18n.say("msg.whole" if whole else "msg.number", what=i18n.what(what), low=f"{low:,g}",
+                      high=f"{high:,g}", value=repr(value)))
     return x
 
 
@@ -42,13 +48,14 @@ def choice(value, what: str, options) -> str:
     """``value`` if it is one of ``options``, else a message listing them."""
     options = list(options)
     if value not in options:
-        fail(f"Unknown {what} {value!r}; choose one of: {', '.join(map(str, options))}.")
+        fail(i18n.say("msg.choice", what=i18n.what(what), value=repr(value), options=", ".join(map(str, options))))
     return value
 
 
 def guarded(component, message: str):
     """``component`` answering an input it cannot read (a string for a number, a drawing that would inflate
-    to gigabytes, ...) with ``message`` ({label} and {value} filled in) instead of a traceback. (Its
+    to gigabytes, ...) with the text ``message`` of ``i18n.TEXTS`` ({label} and {value} filled in, in the
+    visitor's language) instead of a traceback. (Its
     preprocess is wrapped on the instance: a subclass of a Gradio component would make Gradio write a .pyi
     file beside this module at import.)"""
     read = component.preprocess
@@ -59,7 +66,9 @@ def guarded(component, message: str):
         except gr.Error:
             raise
         except Exception:  # noqa: BLE001  (whatever Gradio's decoding raises, the visitor gets the message)
-            fail(message.format(label=component.label, value=repr(payload)[:80]))
+            label = component.label
+            label = i18n.say(label.key) if isinstance(label, I18nData) else label
+            fail(i18n.say(message, label=label, value=repr(payload)[:80]))
 
     component.preprocess = preprocess
     return component
@@ -67,16 +76,15 @@ def guarded(component, message: str):
 
 def Number(*args, **kwargs) -> gr.Number:  # noqa: N802  (used as the component it makes)
     """A ``gr.Number`` whose unreadable values become a clear message (every number box of the app)."""
-    return guarded(gr.Number(*args, **kwargs), "{label} must be a number (got {value}).")
+    return guarded(gr.Number(*args, **kwargs), "msg.not_a_number")
 
 
 def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802
     """A ``gr.Slider`` whose unreadable values become a clear message (every slider of the app)."""
-    return guarded(gr.Slider(*args, **kwargs), "{label} must be a number (got {value}).")
+    return guarded(gr.Slider(*args, **kwargs), "msg.not_a_number")
 
 
-PICTURE = ("Could not read that picture: it may be damaged, or far too large (at most 4,096 pixels on a side; "
-           "PIL refuses to inflate more).")
+PICTURE = "msg.picture"  # i18n.TEXTS: the picture is damaged, or too large
 
 
 def Drawing(component):  # noqa: N802

@@ -12,14 +12,12 @@ from gen_core.recording import Recording
 from gen_core.sampling import conditioning, iter_sample
 
 from . import checks, images, layout, picker, replay, shipped
+from .i18n import T, english, say
 
-EXPLAIN = r"""
-### Occluded-image completion
-Hide part of an image; every hidden pixel is drawn from $x_i \sim p(x_i \mid x_{<i})$ in the model's order,
-so a raster-order model (PixelCNN, NADE, ...) uses only the known pixels *before* each hidden one, while the
-order-agnostic MADE puts the known pixels first and conditions on all of them. Row: **occluded | completions | original**.
-"""
-PRESETS = ("bottom half", "right half", "centre square", "random pixels", "my painting")
+# the tab's explanation in English (tests, docs); the page shows i18n.TEXTS' in its language
+EXPLAIN = english("completion.explain")
+
+PRESETS = ("bottom half", "right half", "centre square", "random pixels", "my painting")  # i18n: completion.<preset>
 MAX_COMPLETIONS = 8
 ROW = "occluded | completions | original"
 HIDDEN = np.array([70, 110, 200], np.uint8)  # hidden pixels not drawn yet: blue, never a gray level
@@ -47,7 +45,7 @@ def hidden_mask(preset: str, painted, seed: int) -> torch.Tensor:
         return preset_mask(preset, seed)
     strokes = images.drawing(painted)
     if strokes is None:
-        checks.fail("Nothing painted yet: pick the brush above the image and paint what to hide.")
+        checks.fail(say("msg.nothing_painted"))
     return images.mask28(strokes)[0, 0]
 
 
@@ -155,8 +153,7 @@ def occluded(name, image, preset="bottom half", painted=None, seed=0):
 
 
 def build():
-    names = layout.opening(EXPLAIN, "image", "No autoregressive image model is shipped yet: train one with "
-                                             "`python -m gen_core.train made`.")
+    names = layout.opening(T("completion.explain"), "image", T("completion.missing"))
     if not names:
         return
     choices = [(shipped.label(c), c) for c in names]
@@ -166,24 +163,25 @@ def build():
         with gr.Column(scale=2, min_width=300):
             image, _ = picker.build("completion", preview=False, height=260, columns=4)
         with gr.Column(scale=3):
-            name = gr.Dropdown(choices, value=default, label="model", elem_classes="model-menu")
-            preset = gr.Radio(PRESETS, value="bottom half", label="hide")
+            name = gr.Dropdown(choices, value=default, label=T("common.model"), elem_classes="model-menu")
+            preset = gr.Radio([(T("completion." + p.replace(" ", "_")), p) for p in PRESETS], value="bottom half",
+                              label=T("completion.hide"))
             with gr.Row():
-                n = checks.Slider(1, MAX_COMPLETIONS, value=4, step=1, label="completions", min_width=120)
-                seed = checks.Number(0, label="seed", precision=0, minimum=0, min_width=80)
-                temperature = checks.Slider(0, 2, value=1.0, step=0.05, label="temperature", min_width=120)
+                n = checks.Slider(1, MAX_COMPLETIONS, value=4, step=1, label=T("completion.n"), min_width=120)
+                seed = checks.Number(0, label=T("common.seed"), precision=0, minimum=0, min_width=80)
+                temperature = checks.Slider(0, 2, value=1.0, step=0.05, label=T("common.temperature"), min_width=120)
             with gr.Row():
-                go = gr.Button("Complete", variant="primary", elem_id="completion-go", min_width=100)
-                stop = gr.Button("Stop", variant="stop", elem_id="completion-stop", min_width=80)
-            out = gr.HTML(occluded(default, image.value), label=ROW, show_label=True, container=True,
+                go = gr.Button(T("completion.go"), variant="primary", elem_id="completion-go", min_width=100)
+                stop = gr.Button(T("common.stop"), variant="stop", elem_id="completion-stop", min_width=80)
+            out = gr.HTML(occluded(default, image.value), label=T("completion.row"), show_label=True, container=True,
                           elem_id="completion-out")
             status = gr.Markdown(elem_id="completion-status")
-    with gr.Accordion("Paint your own occlusion (choose “my painting” above)", open=False) as painting:
+    with gr.Accordion(T("completion.paint_title"), open=False) as painting:
         painted = checks.Drawing(gr.ImageEditor(editor_value(image.value), type="numpy", canvas_size=(168, 168),
                                  sources=(), transforms=(), brush=gr.Brush(default_size=12, colors=["#3c78d8"],
                                                                           color_mode="fixed"),
-                                 layers=False, label="paint over what to hide", elem_id="completion-painter"))
-    with gr.Accordion("Step through the completion and inspect a conditional", open=False):
+                                 layers=False, label=T("completion.paint"), elem_id="completion-painter"))
+    with gr.Accordion(T("completion.step_title"), open=False):
         step, follow = replay.build(name, recording, temperature, [out], "completion", picture=picture)
     image.change(editor_value, image, painted, api_visibility="private")
     gr.on([image.change, preset.change, name.change, painted.change], occluded, [name, image, preset, painted, seed],

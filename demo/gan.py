@@ -13,21 +13,12 @@ from gen_core import checkpoints
 from gen_core.models.gan import class_labels, slerp
 
 from . import checks, images, layout, shipped
+from .i18n import T, english, say
 
-EXPLAIN = r"""
-### GANs: a generator against a discriminator
-The generator turns noise into an image, $x = G(z)$ with $z \sim \mathcal N(0, I)$; the discriminator $D(x)$ is
-the probability that $x$ is real. They play
-$\min_G \max_D \; \mathbb E_{x \sim p_\text{data}}[\log D(x)] + \mathbb E_z[\log(1 - D(G(z)))]$.
-Below each sample: its $D(x)$.
-"""
-DETAILS = r"""
-For a fixed $G$ the best $D$ is $D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_\text{model}(x)}$, so at the
-equilibrium $p_\text{model} = p_\text{data}$ it says $\tfrac12$ everywhere. $G$ is trained with the non-saturating
-loss $-\mathbb E_z[\log D(G(z))]$. The conditional GAN also gets a class: $x = G(z, y)$. No likelihood here:
-samples are measured by an FID on the features of a Fashion-MNIST classifier (lower is better; see the Models tab).
-"""
-DETAILS_TITLE = "More about the GAN game"
+# the tab's explanation in English (tests, docs); the page shows i18n.TEXTS' in its language
+EXPLAIN = english("gan.explain")
+DETAILS = english("gan.details")
+
 FONT = 11  # points; at the figures' 100 dpi that is 15 px, shown unscaled on a 1366-px screen
 # the gallery's captions under the pictures, whole, instead of over their bottom edge
 CSS = """
@@ -47,7 +38,7 @@ def labels_for(model, class_name: str | None, n: int) -> torch.Tensor | None:
     """The class of each of n samples: None (unconditional), one class, or every class in turn."""
     class_name = class_name or EVERY_CLASS
     if not model.conditional and class_name != EVERY_CLASS:
-        checks.fail("This GAN is unconditional: it cannot be asked for a class. Choose the conditional GAN (cgan).")
+        checks.fail(say("msg.gan_unconditional"))
     if class_name == EVERY_CLASS:
         return class_labels(n, model.n_classes)
     names = shipped.class_names(model)
@@ -86,7 +77,7 @@ def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
     psi = truncation_psi(truncation)
     model = shipped.get(name)
     if not model.conditional:
-        checks.fail("A row per class needs the conditional GAN (cgan): this GAN takes no class.")
+        checks.fail(say("msg.rows_need_cgan"))
     z = model.noise(per_class, torch.Generator().manual_seed(seed), psi).repeat(model.n_classes, 1)
     y = torch.arange(model.n_classes).repeat_interleave(per_class)
     with torch.no_grad():
@@ -201,7 +192,7 @@ def on_model(name: str):
 
 
 def build():
-    names = layout.opening(EXPLAIN, "gan", f"No GAN is shipped yet: train one with {TRAIN_HINT}.")
+    names = layout.opening(T("gan.explain"), "gan", T("gan.missing"))
     if not names:
         return
     choices = [(shipped.label(c), c) for c in names]
@@ -212,47 +203,47 @@ def build():
         first_choices, span, picture, figure = [EVERY_CLASS], None, None, None
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=260):  # the controls beside the samples
-            name = gr.Dropdown(choices, value=names[0], label="model")
-            class_name = gr.Dropdown(first_choices, value=EVERY_CLASS, label="class (conditional GAN)",
+            name = gr.Dropdown(choices, value=names[0], label=T("common.model"))
+            class_name = gr.Dropdown(first_choices, value=EVERY_CLASS, label=T("gan.class"),
                                      interactive=len(first_choices) > 1)
             with gr.Row():
-                seed = checks.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED, min_width=80)
-                n = checks.Slider(1, MAX_SAMPLES, value=16, step=1, label="samples", min_width=140)
-            psi = checks.Slider(0.05, 1, value=1.0, step=0.05, label="truncation ψ (z ← ψ z; 1 = none)")
-            go = gr.Button("Generate", variant="primary", elem_id="gan-go")
+                seed = checks.Number(0, label=T("common.seed"), precision=0, minimum=0, maximum=checks.MAX_SEED, min_width=80)
+                n = checks.Slider(1, MAX_SAMPLES, value=16, step=1, label=T("common.samples"), min_width=140)
+            psi = checks.Slider(0.05, 1, value=1.0, step=0.05, label=T("gan.psi"))
+            go = gr.Button(T("common.generate"), variant="primary", elem_id="gan-go")
         with gr.Column(scale=3):
-            gallery = gr.Gallery(label="samples, D(x) under each", columns=8, height="auto", object_fit="contain",
+            gallery = gr.Gallery(label=T("gan.gallery"), columns=8, height="auto", object_fit="contain",
                                  allow_preview=False, elem_id="gan-samples", elem_classes=["captions-below", "pix"])
             status = gr.Markdown()
-    with gr.Accordion(DETAILS_TITLE, open=False):
-        gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
+    with gr.Accordion(T("gan.details_title"), open=False):
+        gr.Markdown(T("gan.details"), latex_delimiters=layout.LATEX)
     go.click(generate, [name, seed, n, psi, class_name], [gallery, status], api_name="gan_generate")
 
-    with gr.Accordion("A row per class (conditional GAN): same z across a column, only y changes", open=False):
+    with gr.Accordion(T("gan.rows_title"), open=False):
         with gr.Row():
-            per_class = checks.Slider(1, MAX_PER_CLASS, value=8, step=1, label="samples per class")
-            rows_go = gr.Button("Draw every class")
+            per_class = checks.Slider(1, MAX_PER_CLASS, value=8, step=1, label=T("gan.per_class"))
+            rows_go = gr.Button(T("gan.rows_go"))
         rows = gr.Plot(label="x = G(z, y)")
     rows_go.click(class_rows, [name, seed, per_class, psi], rows, api_name="gan_class_rows")
 
-    with gr.Accordion("Latent walk between two seeds", open=False):
+    with gr.Accordion(T("gan.walk_title"), open=False):
         with gr.Row():
-            seed_a = checks.Number(0, label="seed A", precision=0, minimum=0, maximum=checks.MAX_SEED)
-            seed_b = checks.Number(1, label="seed B", precision=0, minimum=0, maximum=checks.MAX_SEED)
-            steps = checks.Slider(2, MAX_WALK, value=10, step=1, label="steps")
-            walk_go = gr.Button("Walk")
-        strip = gr.Image(label="G(z_t), z_t on the great circle from z_A to z_B", format="png",
+            seed_a = checks.Number(0, label=T("gan.seed_a"), precision=0, minimum=0, maximum=checks.MAX_SEED)
+            seed_b = checks.Number(1, label=T("gan.seed_b"), precision=0, minimum=0, maximum=checks.MAX_SEED)
+            steps = checks.Slider(2, MAX_WALK, value=10, step=1, label=T("gan.steps"))
+            walk_go = gr.Button(T("gan.walk"))
+        strip = gr.Image(label=T("gan.strip"), format="png",
                          elem_id="gan-walk", elem_classes="pix")
         walk_status = gr.Markdown()
     walk_go.click(walk, [name, seed_a, seed_b, steps, psi, class_name], [strip, walk_status], api_name="gan_walk")
 
-    gr.Markdown("#### Training timeline: the same fixed z after every epoch")
+    gr.Markdown(T("gan.timeline_head"))
     first, last = span or (1, 1)
-    epoch = checks.Slider(first, max(last, first + 1), value=last, step=1, label="epoch", visible=last > first)
+    epoch = checks.Slider(first, max(last, first + 1), value=last, step=1, label=T("gan.epoch"), visible=last > first)
     with gr.Row():
-        frame = gr.Image(picture, label="G(z_fixed) after this epoch", format="png", elem_id="gan-timeline",
+        frame = gr.Image(picture, label=T("gan.frame"), format="png", elem_id="gan-timeline",
                          elem_classes="pix", height=420)
-        curves = gr.Plot(figure, label="losses and D's outputs per epoch", show_label=False)
+        curves = gr.Plot(figure, label=T("gan.curves"), show_label=False)
     epoch.input(timeline, [name, epoch], [frame, curves], api_name="gan_timeline", trigger_mode="always_last",
                 show_progress="hidden")
     gr.on([name.change], on_model, name, [class_name, epoch, frame, curves], api_visibility="private")

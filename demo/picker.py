@@ -12,6 +12,7 @@ import torch
 from gen_core.data.gallery import CLASSES, gallery
 
 from . import checks, images
+from .i18n import T, say
 
 
 def gallery_items() -> list[tuple[np.ndarray, str]]:
@@ -33,7 +34,7 @@ def show(image28: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
 def as_image(image) -> torch.Tensor:
     """The current image (state) as uint8 [1, 1, 28, 28], or a gr.Error."""
     if image is None:
-        checks.fail("Choose an image first: click one in the gallery, upload one or draw one.")
+        checks.fail(say("msg.choose_image"))
     a = np.asarray(image)
     if a.shape != (28, 28):
         checks.fail(f"Expected a 28x28 image, got an array of shape {a.shape}.")
@@ -54,7 +55,7 @@ def from_upload(path):
 def from_drawing(value):
     strokes = images.drawing(value)
     if strokes is None:
-        checks.fail("The drawing is blank: pick the brush and draw something first.")
+        checks.fail(say("msg.blank_drawing"))
     return show(images.to_gray28(np.where(strokes, 0, 255).astype(np.uint8)))  # black ink on white
 
 
@@ -66,21 +67,21 @@ def build(prefix: str, *, preview: bool = True, height: int = 300, columns: int 
     with gr.Row():
         with gr.Column(scale=3):
             with gr.Tabs():
-                with gr.Tab("Gallery"):
+                with gr.Tab(T("picker.gallery_tab")):
                     pictures = gr.Gallery(gallery_items(), columns=columns, height=height, allow_preview=False,
-                                          label="Fashion-MNIST test images", elem_id=f"{prefix}-gallery",
+                                          label=T("picker.gallery"), elem_id=f"{prefix}-gallery",
                                           elem_classes=["captions-below", "pix"])
-                with gr.Tab("Upload"):
+                with gr.Tab(T("picker.upload_tab")):
                     # a plain file: every decoding (and every failure) happens in images.to_gray28
                     upload = gr.File(file_types=["image"], type="filepath", height=120,
-                                     label="any image file: converted to 28x28 grayscale")
-                with gr.Tab("Draw"):
+                                     label=T("picker.upload"))
+                with gr.Tab(T("picker.draw_tab")):
                     sketch = checks.Drawing(gr.Sketchpad(
-                        canvas_size=(280, 280), type="numpy", label="draw in black (pick the brush first)",
+                        canvas_size=(280, 280), type="numpy", label=T("picker.sketch"),
                         brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed")))
-                    use_sketch = gr.Button("Use my drawing")
+                    use_sketch = gr.Button(T("picker.use"))
         with gr.Column(scale=2, visible=preview):
-            shown = gr.Image(first[1], label="the image (binary models see pixel ≥ 128 as 1)", format="png",
+            shown = gr.Image(first[1], label=T("picker.preview"), format="png",
                              elem_id=f"{prefix}-preview", elem_classes="pix", interactive=False)
     pictures.select(pick, None, [state, shown], api_visibility="private")
     upload.upload(from_upload, upload, [state, shown], api_name=f"{prefix}_upload")

@@ -14,23 +14,20 @@ from gen_core.recording import Recording
 from gen_core.sampling import iter_sample
 
 from . import checks, images, layout, replay, shipped
+from .i18n import T, english, say
 
-EXPLAIN = r"""
-### Pixel by pixel
-An autoregressive model writes an image's probability as a chain of conditionals,
-$p(x) = \prod_{i=1}^{784} p(x_i \mid x_1, \dots, x_{i-1})$, and samples it the same way: one pixel at a
-time, each drawn from its conditional given everything drawn so far. Then **step through** the draw below:
-every step shows what that pixel's conditional could see and the distribution it was drawn from.
-"""
+# the tab's explanation in English (tests, docs); the page shows i18n.TEXTS' in its language
+EXPLAIN = english("pixels.explain")
+
 MAX_IMAGES = 16
 FRAMES_PER_IMAGE = 28  # stream once per row: smooth in a browser without flooding it
-MAP_LABEL = {2: "p(x_i = 1 | x_<i): how sure of ink", 256: "E[x_i | x_<i] / 255: the expected intensity"}
+MAP_LABEL = {2: "pixels.map_binary", 256: "pixels.map_levels"}  # i18n keys
 NEAREST_SCALE = 3
 
 
 def map_label(name: str) -> gr.HTML:
     """The probability map's label says what it shows for the chosen model's number of levels."""
-    return gr.HTML(label=MAP_LABEL.get(shipped.get(name).n_values, MAP_LABEL[256]))
+    return gr.HTML(label=say(MAP_LABEL.get(shipped.get(name).n_values, MAP_LABEL[256])))
 
 
 def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None):
@@ -77,7 +74,7 @@ def training_set():
 def nearest(rec: Recording | None):
     """Gallery of (sample, its nearest training image) pairs with the Hamming distance, and a line for scale."""
     if rec is None or rec.steps == 0:
-        checks.fail("Generate some images first.")
+        checks.fail(say("msg.generate_first"))
     try:
         index, train = training_set()
     except DataNotFound as e:
@@ -130,10 +127,10 @@ def race(names, seed=0, temperature=1.0, n=2, request: gr.Request = None):
     n = checks.whole(n, "Images per model", 1, MAX_RACE_IMAGES)
     names = list(names or [])
     if not 1 <= len(names) <= MAX_RACERS:
-        checks.fail(f"Choose between 1 and {MAX_RACERS} models to race.")
+        checks.fail(say("msg.race_count", most=MAX_RACERS))
     racers = [shipped.get(name) for name in names]
     if len({m.num_pixels for m in racers}) > 1:
-        checks.fail("These models draw images of different sizes; race models of one size.")
+        checks.fail(say("msg.race_sizes"))
     with replay.Run(request, "race") as run:
         yield from run_race(names, racers, n, seed, temperature, run)
 
@@ -171,51 +168,51 @@ def race_at(race_state, k):
 
 
 def build():
-    names = layout.opening(EXPLAIN, "image", "No model is shipped yet: train one with `python -m gen_core.train nade`.")
+    names = layout.opening(T("pixels.explain"), "image", T("pixels.missing"))
     if not names:
         return
     choices = [(shipped.label(c), c) for c in names]
     recording = gr.State(None, time_to_live=replay.RECORDING_TTL)
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            name = gr.Dropdown(choices, value=choices[0][1], label="model", elem_classes="model-menu", elem_id="pixels-model")
+            name = gr.Dropdown(choices, value=choices[0][1], label=T("common.model"), elem_classes="model-menu", elem_id="pixels-model")
             with gr.Row():
-                seed = checks.Number(0, label="seed", precision=0, minimum=0, min_width=80)
-                n = checks.Slider(1, MAX_IMAGES, value=4, step=1, label="images", min_width=120, elem_id="pixels-n")
-            temperature = checks.Slider(0, 2, value=1.0, step=0.05, label="temperature (0 = greedy)")
+                seed = checks.Number(0, label=T("common.seed"), precision=0, minimum=0, min_width=80)
+                n = checks.Slider(1, MAX_IMAGES, value=4, step=1, label=T("pixels.images"), min_width=120, elem_id="pixels-n")
+            temperature = checks.Slider(0, 2, value=1.0, step=0.05, label=T("common.temperature_greedy"))
             with gr.Row():
-                go = gr.Button("Generate", variant="primary", elem_id="pixels-go", min_width=100)
-                stop = gr.Button("Stop", variant="stop", elem_id="pixels-stop", min_width=80)
+                go = gr.Button(T("common.generate"), variant="primary", elem_id="pixels-go", min_width=100)
+                stop = gr.Button(T("common.stop"), variant="stop", elem_id="pixels-stop", min_width=80)
             status = gr.Markdown(elem_id="pixels-status")
         with gr.Column(scale=2):
             with gr.Row():
-                canvas = gr.HTML(label="samples (the pixel being drawn marked in red)", show_label=True,
+                canvas = gr.HTML(label=T("pixels.canvas"), show_label=True,
                                  container=True, elem_id="pixels-canvas", min_height=330)
-                probs = gr.HTML(label=MAP_LABEL[2], show_label=True, container=True, elem_id="pixels-probs",
+                probs = gr.HTML(label=T(MAP_LABEL[2]), show_label=True, container=True, elem_id="pixels-probs",
                                 min_height=330)
-    with gr.Accordion("Step through the draw and inspect a conditional", open=True):
+    with gr.Accordion(T("pixels.step_title"), open=True):
         step, follow = replay.build(name, recording, temperature, [canvas, probs], "pixels")
     follow(go.click(generate, [name, seed, temperature, n], [canvas, probs, status, recording, step],
                     api_name="generate", **layout.HEAVY))
     stop.click(replay.ask_to_stop("pixels"), None, None, concurrency_limit=None, api_visibility="private")
     name.change(map_label, name, probs, api_visibility="private", show_progress="hidden")
-    with gr.Accordion("Memorisation check: the nearest training image of each sample", open=False):
-        near_go = gr.Button("Find the nearest training images", elem_id="pixels-nearest-go")
-        near = gr.Gallery(label="sample | nearest training image", columns=4, height="auto", elem_id="pixels-nearest",
+    with gr.Accordion(T("pixels.memo_title"), open=False):
+        near_go = gr.Button(T("pixels.nearest_go"), elem_id="pixels-nearest-go")
+        near = gr.Gallery(label=T("pixels.nearest"), columns=4, height="auto", elem_id="pixels-nearest",
                           allow_preview=False, elem_classes=["captions-below", "pix"])
         near_note = gr.Markdown()
     near_go.click(nearest, recording, [near, near_note], api_visibility="private")
-    with gr.Accordion("Race: several models, the same seed, side by side", open=False):
+    with gr.Accordion(T("pixels.race_title"), open=False):
         with gr.Row():
-            racers = gr.CheckboxGroup(choices, value=[c for _, c in choices[:MAX_RACERS]], label="models (a row each)",
+            racers = gr.CheckboxGroup(choices, value=[c for _, c in choices[:MAX_RACERS]], label=T("pixels.racers"),
                                       scale=3)
             with gr.Column(scale=1, min_width=160):
-                race_n = checks.Slider(1, MAX_RACE_IMAGES, value=2, step=1, label="images per model")
-                race_go = gr.Button("Race", elem_id="pixels-race")
-                race_stop = gr.Button("Stop", variant="stop", elem_id="pixels-race-stop")
+                race_n = checks.Slider(1, MAX_RACE_IMAGES, value=2, step=1, label=T("pixels.race_n"))
+                race_go = gr.Button(T("pixels.race"), elem_id="pixels-race")
+                race_stop = gr.Button(T("common.stop"), variant="stop", elem_id="pixels-race-stop")
         race_status = gr.Markdown()
-        race_step = checks.Slider(0, 784, value=0, step=1, label="step (scrub the race)", elem_id="pixels-race-step")
-        race_rows_out = gr.HTML(label="one row per model, in the order chosen", show_label=True, container=True,
+        race_step = checks.Slider(0, 784, value=0, step=1, label=T("pixels.race_step"), elem_id="pixels-race-step")
+        race_rows_out = gr.HTML(label=T("pixels.race_rows"), show_label=True, container=True,
                                 elem_id="pixels-race-canvas")
         race_recordings = gr.State(None, time_to_live=replay.RECORDING_TTL)
     race_go.click(race, [racers, seed, temperature, race_n], [race_rows_out, race_status, race_recordings, race_step],

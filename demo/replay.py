@@ -18,10 +18,12 @@ from gen_core.receptive_field import receptive_field
 from gen_core.recording import Recording
 
 from . import checks, images, shipped
+from .i18n import T
 
 RECORDING_TTL = 1800  # seconds a visitor's recorded draw is kept (gr.State time_to_live)
 # playback speeds: seconds between ticks, steps per tick
 SPEEDS = {"1 pixel / s": (1.0, 1), "5 pixels / s": (0.2, 1), "a row / s": (0.25, 7), "full speed": (0.1, 28)}
+SPEED_NAMES = ("replay.speed_1", "replay.speed_5", "replay.speed_row", "replay.speed_full")  # i18n, as SPEEDS
 INSPECT_SCALE = 10          # the inspected image at 280 x 280 px
 SEEN = np.array([60, 200, 90])      # tint: pixels in the conditional's receptive field
 BLIND = np.array([240, 150, 30])    # tint: drawn before it, yet invisible to it (the blind spot)
@@ -221,20 +223,20 @@ def build(name: gr.Dropdown, recording: gr.State, temperature, pictures: list, p
     draws the tab's ``pictures`` at a step. Returns the step slider (the drawing's generator sets it as it
     goes) and ``follow(event)``, which opens the inspector on the last step once a drawing event ends."""
     with gr.Row(elem_classes="replay-controls"):
-        back = gr.Button("◀ step", size="sm", min_width=80, scale=0)
-        step = checks.Slider(0, 784, value=0, step=1, label="step (pixel k of the draw)", elem_id=f"{prefix}-step",
+        back = gr.Button(T("replay.back"), size="sm", min_width=80, scale=0)
+        step = checks.Slider(0, 784, value=0, step=1, label=T("replay.step"), elem_id=f"{prefix}-step",
                          scale=4)
-        forward = gr.Button("step ▶", size="sm", min_width=80, scale=0)
+        forward = gr.Button(T("replay.forward"), size="sm", min_width=80, scale=0)
     with gr.Row(elem_classes="replay-controls"):
-        play_button = gr.Button("▶ play", size="sm", min_width=80, elem_id=f"{prefix}-play")
-        pause = gr.Button("❚❚ pause", size="sm", min_width=80)
-        speed = gr.Radio(list(SPEEDS), value="5 pixels / s", label="speed", scale=3)
-        image = checks.Number(1, label="inspect image", precision=0, minimum=1, maximum=16, min_width=100)
+        play_button = gr.Button(T("replay.play"), size="sm", min_width=80, elem_id=f"{prefix}-play")
+        pause = gr.Button(T("replay.pause"), size="sm", min_width=80)
+        speed = gr.Radio(list(zip(map(T, SPEED_NAMES), SPEEDS)), value="5 pixels / s", label=T("replay.speed"), scale=3)
+        image = checks.Number(1, label=T("replay.image"), precision=0, minimum=1, maximum=16, min_width=100)
     with gr.Row():
-        seen = gr.Image(label="what this pixel's conditional sees (click a pixel to inspect it)", format="png",
+        seen = gr.Image(label=T("replay.seen"), format="png",
                         elem_id=f"{prefix}-seen",
                         elem_classes="pix", interactive=False, height=300)
-        dist = gr.Plot(label="p(x_i | x_<i): the distribution this pixel was drawn from (drawn value in red)",
+        dist = gr.Plot(label=T("replay.dist"),
                        elem_id=f"{prefix}-dist")
     about = gr.Markdown(elem_id=f"{prefix}-about")
     timer = gr.Timer(SPEEDS["5 pixels / s"][0], active=False)

@@ -21,36 +21,27 @@ from gen_core.data.text import NameSet
 from gen_core.models.charlm import StepReader, iter_generate
 
 from . import checks, layout, shipped
+from .i18n import TEXTS, T, english, say
 
-# -- every word the visitor reads (plain English, to be translated) ----------------------------------
-EXPLAIN = r"""
-### Text, one character at a time
-A character model writes by predicting the next character from the ones before it,
-$p(x) = \prod_t p(x_t \mid x_{<t})$, and drawing from that distribution again and again.
-**Temperature** $T$ reshapes it, $p \propto e^{o/T}$: below 1 bolder and more repetitive, above 1 wilder, 0 always
-the likeliest. **Top-k** draws only among the $k$ likeliest characters.
-"""
-HOW = r"""
-The **vanilla RNN** is the slide's recurrence: $h_{t+1} = \tanh(W_{hh} h_t + W_{xh} x_{t+1})$, $o_{t+1} = W_{hy} h_{t+1}$,
-$p(x_{t+2} \mid x_{\le t+1}) = \mathrm{softmax}(o_{t+1})$. The **LSTM** adds a gated cell state, so it remembers
-longer. The **transformer** drops the recurrence for masked self-attention over the last 128 characters.
-*Score my text* colours each character by its surprisal $-\log p(x_t \mid x_{<t})$.
-"""
-MISSING = ("No character model is shipped yet: train one with "
-           "`python -m gen_core.train char_lstm --dataset shakespeare` (or `--dataset names`).")
+# the tab's explanation in English (tests, docs); the page shows i18n.TEXTS' in its language
+EXPLAIN = english("text.explain")
+HOW = english("text.how")
+
+# -- every word the visitor reads (the page's own words are translated: demo/i18n.py) ---------------
 CORPORA = {"shakespeare": "tiny Shakespeare", "names": "baby names"}
 MODELS = {"char_rnn": "vanilla RNN", "char_lstm": "LSTM", "char_transformer": "transformer"}
 DEFAULT_PRIME = {"shakespeare": "ROMEO:", "names": ""}
 DEFAULT_LENGTH = {"shakespeare": 400, "names": 150}
-L_CORPUS, L_MODEL, L_PRIME = "corpus", "model", "priming text (empty: start from scratch)"
-L_LENGTH, L_TEMPERATURE, L_TOP_K, L_SEED = ("characters to write", "temperature (0 = greedy)",
-                                            "top-k (0 = every character)", "seed")
-L_WRITE, L_COMPARE, L_STOP = "Write", "Side by side", "Stop"
-L_SAMPLE, L_NAMES = "sample", "names: new, or in the training data"
-L_STEP, L_WHICH, L_FOLLOW = "character t: drag back through the sample", "sample", "follow the newest character"
-L_SCRUB_HEAD = "#### Step through the sample: what did the model expect at each character?"
-L_HOW, L_SCORE_HEAD = "How the three models work", "Score my text: how surprised is each model by each character?"
-L_MINE, L_SCORE = "your text (names: one per line)", "Score"
+# the words built into the page: keys of i18n.TEXTS, shown in the page's language
+L_CORPUS, L_MODEL, L_PRIME = T("text.corpus"), T("common.model"), T("text.prime")
+L_LENGTH, L_TEMPERATURE, L_TOP_K, L_SEED = (T("text.length"), T("common.temperature_greedy"), T("text.top_k"),
+                                            T("common.seed"))
+L_WRITE, L_COMPARE, L_STOP = T("text.write"), T("text.compare"), T("common.stop")
+L_SAMPLE, L_NAMES = T("text.sample"), T("text.names_label")
+L_STEP, L_WHICH, L_FOLLOW = T("text.step"), T("text.sample"), T("text.follow")
+L_SCRUB_HEAD = T("text.scrub_head")
+L_HOW, L_SCORE_HEAD = T("text.how_title"), T("text.score_title")
+L_MINE, L_SCORE = T("text.mine"), T("text.score")
 MINE = "To be, or not to be, that is the question."
 WHAT_LENGTH, WHAT_TOP_K, WHAT_CORPUS, WHAT_MODEL = "Length", "Top-k", "corpus", "model"
 NOT_SHIPPED = "{name} is not shipped yet: train it with `python -m gen_core.train {model} --dataset {corpus}`."
@@ -76,7 +67,7 @@ STEP_TOP_K = ", top-k {k}"
 BARS_HEAD = "p(x<sub>{t}</sub> | x<sub>&lt;{t}</sub>): the {shown} likeliest next characters"
 DRAWN_TAG = "drawn"
 END_LABEL = "⏎ end"
-SCORE_EMPTY = "Type or paste some text to score."
+SCORE_EMPTY = "msg.score_empty"  # i18n key
 SCORE_CUT = "Only the first {max:,} of {n:,} characters were scored."
 SCORE_DROPPED = "Not scored (outside the vocabulary): {chars}."
 SCORE_ROW = "{title} · {nats:.3f} nats/char"
@@ -499,7 +490,7 @@ def score(corpus="shakespeare", text=""):
     checks.choice(corpus, WHAT_CORPUS, CORPORA)
     text = text or ""
     if not text.strip():
-        checks.fail(SCORE_EMPTY)
+        checks.fail(say(SCORE_EMPTY))
     notes = []
     if len(text) > MAX_SCORE:
         notes.append(SCORE_CUT.format(max=MAX_SCORE, n=len(text)))
@@ -522,7 +513,7 @@ def score(corpus="shakespeare", text=""):
 # -- the tab ----------------------------------------------------------------------------------------
 def build():
     """The Text tab: controls beside the sample (one model, or three side by side), the scrub view, scoring."""
-    available = layout.opening(EXPLAIN, "text", MISSING)
+    available = layout.opening(T("text.explain"), "text", T("text.missing"))
     if not available:
         return
     corpus0 = next(c for c in CORPORA if any(n.endswith(f"-{c}") for n in available))
@@ -530,8 +521,8 @@ def build():
     recording = gr.State(None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=300):
-            corpus = gr.Radio([(v, k) for k, v in CORPORA.items()], value=corpus0, label=L_CORPUS)
-            model = gr.Radio([(v, k) for k, v in MODELS.items()], value=model0, label=L_MODEL)
+            corpus = gr.Radio([(T(f"text.{k}"), k) for k in CORPORA], value=corpus0, label=L_CORPUS)
+            model = gr.Radio([(T(f"text.{k}") if f"text.{k}" in TEXTS else v, k) for k, v in MODELS.items()], value=model0, label=L_MODEL)
             prime = gr.Textbox(DEFAULT_PRIME[corpus0], label=L_PRIME, max_lines=3)
             with gr.Row():
                 go = gr.Button(L_WRITE, variant="primary", elem_id="text-go", min_width=80)
@@ -582,7 +573,7 @@ def build():
     corpus.change(lambda c: (DEFAULT_PRIME.get(c, ""), DEFAULT_LENGTH.get(c, 400), gr.update(visible=c == "names")),
                   corpus, [prime, length, marked], api_visibility="private", show_progress="hidden")
     with gr.Accordion(L_HOW, open=False):
-        layout.explain(HOW)
+        layout.explain(T("text.how"))
     with gr.Accordion(L_SCORE_HEAD, open=True):
         mine = gr.Textbox(MINE, label=L_MINE, lines=3, max_lines=12)
         score_go = gr.Button(L_SCORE, elem_id="text-score-go")

@@ -75,9 +75,10 @@ def tiny_nade(tmp_path, monkeypatch):
 def app_url():
     """The whole app, as `python app.py` builds it with the shipped checkpoints, served on a free port."""
     from app import CSS, demo
+    from demo import I18N
     from gen_core.bench import free_port
 
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
-                            quiet=True, css=CSS)
+                            quiet=True, css=CSS, i18n=I18N)
     yield url
     demo.close()

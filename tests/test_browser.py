@@ -36,10 +36,11 @@ def browser():
         b.close()
 
 
-def open_app(browser, app_url, width, height):
-    pg = browser.new_page(viewport={"width": width, "height": height})
+def open_app(browser, app_url, width, height, locale="en-US", first_tab="Pixels"):
+    """A page of the app in a browser whose language is ``locale``, once its first tab is shown."""
+    pg = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
     pg.goto(app_url)
-    expect(pg.get_by_role("tab", name="Pixels", exact=True)).to_be_visible(timeout=60_000)
+    expect(pg.get_by_role("tab", name=first_tab, exact=True)).to_be_visible(timeout=60_000)
     return pg
 
 
@@ -207,3 +208,32 @@ def test_completion_of_a_painted_occlusion(page):
     finished(page, "completion-out")
     expect(page.get_by_text(re.compile(r"all \d+ known pixels|the \d+ known pixels before"))).to_be_visible()
     shot(page, "completion_painted")
+
+
+def test_a_spanish_browser_gets_the_pixels_tab_in_spanish_with_its_equations(browser, app_url):
+    es = open_app(browser, app_url, 1280, 1000, locale="es-ES", first_tab="Píxeles")
+    expect(es.locator("html")).to_have_attribute("lang", "es")
+    expect(es.get_by_text("Píxel a píxel")).to_be_visible()
+    expect(es.locator("#pixels-go")).to_have_text("Generar")
+    expect(es.get_by_text("semilla", exact=True).first).to_be_visible()
+    assert es.get_by_role("tabpanel").locator(".katex").count() > 0  # the LaTeX is rendered, as in English
+    es.screenshot(path=str(SHOTS / "lang_es_pixels.png"), full_page=True)
+    es.close()
+
+
+def test_the_switch_puts_the_page_in_russian_and_messages_follow(browser, app_url):
+    ru = open_app(browser, app_url, 1280, 1000)  # an English browser
+    ru.locator("#lang-switch").get_by_role("link", name="Русский").click()
+    expect(ru.get_by_role("tab", name="Пиксели", exact=True)).to_be_visible(timeout=60_000)
+    assert ru.url.endswith("?lang=ru")
+    # (a switched page retitles only the open tab: Gradio's tab bar keeps the others' titles until opened)
+    ru.get_by_role("tab", name=re.compile("^(Text|Текст)$")).click()
+    expect(ru.locator("#text-go")).to_have_text("Написать")
+    expect(ru.get_by_text("Текст, символ за символом")).to_be_visible()
+    ru.get_by_label("ваш текст (имена: по одному в строке)").fill("")
+    ru.locator("#text-score-go").click()  # nothing to score: the message is in Russian too
+    expect(ru.locator(".toast-body")).to_contain_text("Введите или вставьте текст", timeout=30_000)
+    ru.screenshot(path=str(SHOTS / "lang_ru_text.png"), full_page=True)
+    ru.locator("#lang-switch").get_by_role("link", name="English").click()
+    expect(ru.get_by_role("tab", name="Pixels", exact=True)).to_be_visible(timeout=60_000)
+    ru.close()
