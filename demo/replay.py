@@ -118,8 +118,9 @@ def overlay(rec: Recording, k: int, j: int, seen: torch.Tensor, n_values: int) -
     return images.upscale(out.astype(np.uint8), INSPECT_SCALE)
 
 
-def distribution_figure(dist: np.ndarray, value: float, n_values: int) -> Figure:
-    """The distribution step k drew from, the value drawn highlighted."""
+def distribution_figure(dist: np.ndarray, value: float, n_values: int, mean: float = 0.0) -> Figure:
+    """The distribution step k drew from, the value drawn highlighted (with many levels: only where its mass
+    is, and ``mean``, the expected level under the whole distribution)."""
     fig = Figure(figsize=(5.2, 3.0), layout="constrained")
     ax = fig.add_subplot()
     if n_values == 2:
@@ -131,16 +132,15 @@ def distribution_figure(dist: np.ndarray, value: float, n_values: int) -> Figure
         ax.set_ylim(0, 1.15)
         ax.set_ylabel("probability", fontsize=13)
     else:
-        levels = np.arange(n_values)
-        ax.bar(levels, dist, width=1.0, color="#8a8fa8")
-        ax.bar([value], [dist[int(value)]], width=1.0, color=CURRENT / 255, label=f"drawn: {int(value)}")
-        mean = float(dist @ levels)
-        ax.axvline(mean, color="#2060c0", lw=1.5, label=f"E[x] = {mean:.0f}")
-        mass = np.cumsum(dist)
+        mass = np.cumsum(dist) / max(dist.sum(), 1e-12)
         low, high = int(np.searchsorted(mass, 0.0025)), int(np.searchsorted(mass, 0.9975))
         low, high = min(low, int(value)), max(high, int(value))  # where the mass is, and the value drawn
         pad = max(4, (24 - (high - low)) // 2)
-        ax.set_xlim(max(low - pad, -1), min(high + pad, n_values))
+        shown = np.arange(max(low - pad, 0), min(high + pad, n_values - 1) + 1)  # draw only the bars seen
+        ax.bar(shown, dist[shown], width=1.0, color="#8a8fa8")
+        ax.bar([value], [dist[int(value)]], width=1.0, color=CURRENT / 255, label=f"drawn: {int(value)}")
+        ax.axvline(mean, color="#2060c0", lw=1.5, label=f"E[x] = {mean:.0f}")
+        ax.set_xlim(shown[0] - 1, shown[-1] + 1)
         ax.set_xlabel("intensity x_i (0 black … 255 white), zoomed", fontsize=13)
         ax.set_ylabel("probability", fontsize=13)
         ax.legend(fontsize=12, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False)
@@ -170,7 +170,8 @@ def inspect(name: str, rec: Recording | None, k, j, temperature) -> tuple:
             + "\n\n" + LEGEND)
     if float(temperature) == 0:
         text += "\n\n" + GREEDY
-    figure = None if np.isnan(dist).any() else distribution_figure(dist, value, model.n_values)
+    figure = None if np.isnan(dist).any() else distribution_figure(dist, value, model.n_values,
+                                                                float(rec.expect[k - 1, j]) * (model.n_values - 1))
     return overlay(rec, k, j, seen, model.n_values), figure, text
 
 
