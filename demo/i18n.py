@@ -461,6 +461,63 @@ NLL); у GAN правдоподобия нет, их оценивают по FID
         "ru": "Для строки на класс нужна условная GAN (cgan): эта GAN не принимает класс."},
     "msg.score_empty": {"en": "Type or paste some text to score.", "es": "Escribe o pega un texto para evaluarlo.",
                         "ru": "Введите или вставьте текст для оценки."},
+    # -- Likelihood ---------------------------------------------------------------------------------------
+    'likelihood.explain': {
+        "en": "\n### Likelihood and anomaly detection\nA model's exact $-\\log p(x)$ is a poor anomaly detector: MNIST digits, mostly black, get a *higher* likelihood\nthan the clothes it learned. The verdict uses a corrected score $S(x) = -\\log p(x) - L(x)$, where $L(x)$ is the\nimage's code length under a simple coder: it cancels what any coder finds easy and keeps what only the model knows.\n",
+        "es": '\n### Verosimilitud y detección de anomalías\nEl $-\\log p(x)$ exacto de un modelo es un mal detector de anomalías: los dígitos de MNIST, casi todos negros, reciben\nuna verosimilitud *mayor* que la ropa con la que aprendió. El veredicto usa una puntuación corregida\n$S(x) = -\\log p(x) - L(x)$, donde $L(x)$ es la longitud de código de la imagen con un codificador simple: cancela lo\nque cualquier codificador encuentra fácil y conserva lo que solo sabe el modelo.\n',
+        "ru": '\n### Правдоподобие и обнаружение аномалий\nТочное $-\\log p(x)$ модели — плохой детектор аномалий: цифры MNIST, почти целиком чёрные, получают *более высокое*\nправдоподобие, чем одежда, на которой модель обучалась. Вердикт использует исправленную оценку\n$S(x) = -\\log p(x) - L(x)$, где $L(x)$ — длина кода изображения у простого кодировщика: она убирает то, что легко\nлюбому кодировщику, и оставляет то, что знает только модель.\n'},
+    'likelihood.details': {
+        "en": "\n**Why raw likelihood calls digits typical.** Most of $-\\log p(x)$ is the cost of local texture: a black\nbackground is cheap under any model, so a simple image (a digit, a blank square) is likely whatever its shape.\nInput complexity (Serrà et al. 2020) and the likelihood ratio (Ren et al. 2019) subtract a code length $L(x)$\nthat only knows local statistics: $L_{\\text{png}}(x)$, the PNG file of the image as the model sees it, or\n$L_{\\text{ctx}}(x) = -\\sum_{ij} \\log p(x_{ij} \\mid \\text{left, above neighbours})$, a count table of the\ntraining images. The typicality test (Nalisnick et al. 2019) flags $|-\\log p(x) - \\mathbb{E}[-\\log p]|$ instead:\nan image far *below* the usual NLL is as suspicious as one far above. The table shows each model's corrected\nscore $S(x)$ against its threshold (L_ctx, L_png or typicality: the score used); a model without measurements\nfalls back to the raw NLL's test percentile (flagged above 99 %). Each model uses the score with the best\nmean AUROC over the measured out-of-distribution sets (`python -m gen_core.ood`, `checkpoints/ood.json`),\nflagged above the threshold that flags 5 % of the validation images. The plot shows the model that tells\nMNIST digits apart best.\n\n**Adversarial examples** change every pixel by at most 16 grey levels (PGD against the shipped classifier,\n16/255) and usually change its answer; the 8-bit PixelCNN sees the added noise (PixelDefend's observation),\nthe binary models barely do (binarizing removes most of it).\n\nBits per dimension: $\\text{bits/dim} = -\\log_2 p(x) / 784$. The heatmaps show each pixel's surprise\n$-\\log p(x_i \\mid x_{<i})$ on one colour scale for every model (bright = surprising); they add up to the NLL.\n",
+        "es": '\n**Por qué la verosimilitud bruta llama típicos a los dígitos.** Casi todo $-\\log p(x)$ es el coste de la textura local:\nun fondo negro es barato para cualquier modelo, así que una imagen simple (un dígito, un cuadrado vacío) es probable\nsea cual sea su forma. La complejidad de la entrada (Serrà et al. 2020) y el cociente de verosimilitudes (Ren et al.\n2019) restan una longitud de código $L(x)$ que solo conoce la estadística local: $L_{\\text{png}}(x)$, el archivo PNG de\nla imagen tal como la ve el modelo, o $L_{\\text{ctx}}(x) = -\\sum_{ij} \\log p(x_{ij} \\mid \\text{left, above neighbours})$,\nuna tabla de conteos de las imágenes de entrenamiento. La prueba de tipicidad (Nalisnick et al. 2019) marca\n$|-\\log p(x) - \\mathbb{E}[-\\log p]|$: una imagen muy *por debajo* del NLL habitual es tan sospechosa como una muy por\nencima. La tabla muestra la puntuación corregida $S(x)$ de cada modelo frente a su umbral (L_ctx, L_png o tipicidad:\nla puntuación usada); un modelo sin mediciones recurre al percentil del NLL bruto en el test (marcado por encima del\n99 %). Cada modelo usa la puntuación con el mejor AUROC medio en los conjuntos fuera de distribución medidos\n(`python -m gen_core.ood`, `checkpoints/ood.json`), marcada por encima del umbral que marca el 5 % de las imágenes de\nvalidación. El gráfico muestra el modelo que mejor distingue los dígitos de MNIST.\n\n**Los ejemplos adversarios** cambian cada píxel como mucho 16 niveles de gris (PGD contra el clasificador incluido,\n16/255) y suelen cambiar su respuesta; la PixelCNN de 8 bits ve el ruido añadido (la observación de PixelDefend), los\nmodelos binarios apenas (binarizar elimina casi todo).\n\nBits por dimensión: $\\text{bits/dim} = -\\log_2 p(x) / 784$. Los mapas de calor muestran la sorpresa de cada píxel\n$-\\log p(x_i \\mid x_{<i})$ en una misma escala de color para todos los modelos (claro = sorprendente); suman el NLL.\n',
+        "ru": '\n**Почему сырое правдоподобие считает цифры типичными.** Бо́льшая часть $-\\log p(x)$ — это цена локальной текстуры:\nчёрный фон дёшев для любой модели, поэтому простое изображение (цифра, пустой квадрат) вероятно при любой форме.\nСложность входа (Serrà et al. 2020) и отношение правдоподобий (Ren et al. 2019) вычитают длину кода $L(x)$, знающую\nтолько локальную статистику: $L_{\\text{png}}(x)$, PNG-файл изображения в том виде, в каком его видит модель, или\n$L_{\\text{ctx}}(x) = -\\sum_{ij} \\log p(x_{ij} \\mid \\text{left, above neighbours})$, таблицу частот по обучающим\nизображениям. Тест типичности (Nalisnick et al. 2019) отмечает $|-\\log p(x) - \\mathbb{E}[-\\log p]|$: изображение\nнамного *ниже* обычного NLL так же подозрительно, как намного выше. Таблица показывает исправленную оценку $S(x)$\nкаждой модели и её порог (L_ctx, L_png или типичность: какая используется); модель без измерений использует\nперцентиль сырого NLL на тестовых изображениях (отмечается выше 99 %). Каждая модель использует оценку с лучшим\nсредним AUROC на измеренных наборах вне распределения (`python -m gen_core.ood`, `checkpoints/ood.json`), с порогом,\nкоторый отмечает 5 % валидационных изображений. График показывает модель, лучше всех отличающую цифры MNIST.\n\n**Состязательные примеры** меняют каждый пиксель не более чем на 16 уровней серого (PGD против поставляемого\nклассификатора, 16/255) и обычно меняют его ответ; 8-битная PixelCNN видит добавленный шум (наблюдение PixelDefend),\nбинарные модели почти нет (бинаризация убирает бо́льшую часть).\n\nБит на размерность: $\\text{bits/dim} = -\\log_2 p(x) / 784$. Тепловые карты показывают «удивление» каждого пикселя\n$-\\log p(x_i \\mid x_{<i})$ в одной цветовой шкале для всех моделей (ярко = неожиданно); в сумме они дают NLL.\n'},
+    'likelihood.details_title': {
+        "en": 'More: why raw likelihood fails, the corrections, adversarial examples',
+        "es": 'Más: por qué falla la verosimilitud bruta, las correcciones, los ejemplos adversarios',
+        "ru": 'Подробнее: почему сырое правдоподобие ошибается, поправки, состязательные примеры'},
+    'likelihood.missing': {
+        "en": 'No autoregressive image model is shipped yet: train one with `python -m gen_core.train nade`.',
+        "es": 'Todavía no hay ningún modelo autorregresivo de imágenes: entrena uno con `python -m gen_core.train nade`.',
+        "ru": 'Пока нет ни одной авторегрессионной модели изображений: обучите её командой `python -m gen_core.train nade`.'},
+    'likelihood.example_noise': {
+        "en": 'Example: noise',
+        "es": 'Ejemplo: ruido',
+        "ru": 'Пример: шум'},
+    'likelihood.example_inverted': {
+        "en": 'Example: inverted',
+        "es": 'Ejemplo: invertida',
+        "ru": 'Пример: инвертированное'},
+    'likelihood.example_shifted': {
+        "en": 'Example: shifted',
+        "es": 'Ejemplo: desplazada',
+        "ru": 'Пример: сдвинутое'},
+    'likelihood.example_mnist': {
+        "en": 'Example: MNIST digit',
+        "es": 'Ejemplo: dígito de MNIST',
+        "ru": 'Пример: цифра MNIST'},
+    'likelihood.example_adversarial': {
+        "en": 'Example: adversarial',
+        "es": 'Ejemplo: adversario',
+        "ru": 'Пример: состязательный'},
+    'likelihood.score': {
+        "en": 'Score',
+        "es": 'Evaluar',
+        "ru": 'Оценить'},
+    'likelihood.table': {
+        "en": 'under every model (verdict: corrected score, 5 % false positives)',
+        "es": 'con cada modelo (veredicto: puntuación corregida, 5 % de falsos positivos)',
+        "ru": 'под каждой моделью (вердикт: исправленная оценка, 5 % ложных срабатываний)'},
+    'likelihood.maps': {
+        "en": 'surprise per pixel, −log p(x_i | x_<i)',
+        "es": 'sorpresa por píxel, −log p(x_i | x_<i)',
+        "ru": 'удивление каждого пикселя, −log p(x_i | x_<i)'},
+    'likelihood.scale': {
+        "en": 'one colour scale for every map',
+        "es": 'una escala de color para todos los mapas',
+        "ru": 'одна цветовая шкала для всех карт'},
+    'likelihood.distribution': {
+        "en": 'this image among the measured sets',
+        "es": 'esta imagen entre los conjuntos medidos',
+        "ru": 'это изображение среди измеренных наборов'},
 }
 
 # the names of the values ``checks`` reports on (the ``what`` of its messages), by their English name

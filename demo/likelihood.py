@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import math
 
 import gradio as gr
 import matplotlib
@@ -15,35 +14,8 @@ from gen_core.data import prepare
 from gen_core.data.gallery import mnist_gallery
 
 from . import checks, images, layout, picker, shipped
+from .i18n import T
 
-EXPLAIN = r"""
-### Likelihood and anomaly detection
-A model's exact $-\log p(x)$ is a poor anomaly detector: MNIST digits, mostly black, get a *higher* likelihood
-than the clothes it learned. The verdict uses a corrected score $S(x) = -\log p(x) - L(x)$, where $L(x)$ is the
-image's code length under a simple coder: it cancels what any coder finds easy and keeps what only the model knows.
-"""
-DETAILS = r"""
-**Why raw likelihood calls digits typical.** Most of $-\log p(x)$ is the cost of local texture: a black
-background is cheap under any model, so a simple image (a digit, a blank square) is likely whatever its shape.
-Input complexity (Serrà et al. 2020) and the likelihood ratio (Ren et al. 2019) subtract a code length $L(x)$
-that only knows local statistics: $L_{\text{png}}(x)$, the PNG file of the image as the model sees it, or
-$L_{\text{ctx}}(x) = -\sum_{ij} \log p(x_{ij} \mid \text{left, above neighbours})$, a count table of the
-training images. The typicality test (Nalisnick et al. 2019) flags $|-\log p(x) - \mathbb{E}[-\log p]|$ instead:
-an image far *below* the usual NLL is as suspicious as one far above. The table shows each model's corrected
-score $S(x)$ against its threshold (L_ctx, L_png or typicality: the score used); a model without measurements
-falls back to the raw NLL's test percentile (flagged above 99 %). Each model uses the score with the best
-mean AUROC over the measured out-of-distribution sets (`python -m gen_core.ood`, `checkpoints/ood.json`),
-flagged above the threshold that flags 5 % of the validation images. The plot shows the model that tells
-MNIST digits apart best.
-
-**Adversarial examples** change every pixel by at most 16 grey levels (PGD against the shipped classifier,
-16/255) and usually change its answer; the 8-bit PixelCNN sees the added noise (PixelDefend's observation),
-the binary models barely do (binarizing removes most of it).
-
-Bits per dimension: $\text{bits/dim} = -\log_2 p(x) / 784$. The heatmaps show each pixel's surprise
-$-\log p(x_i \mid x_{<i})$ on one colour scale for every model (bright = surprising); they add up to the NLL.
-"""
-DETAILS_TITLE = "More: why raw likelihood fails, the corrections, adversarial examples"
 ANOMALY_PERCENTILE = 99  # without measurements: flagged when the NLL is above this percentile of the test images'
 COLUMNS = ["model", "−log p(x) (nats)", "raw percentile", "S(x) vs. threshold", "verdict"]
 UNUSUAL, TYPICAL = "unusual: flagged", "typical"
@@ -283,33 +255,33 @@ def adversarial(image):
 
 
 def build():
-    if not layout.opening(EXPLAIN, "image", "No autoregressive image model is shipped yet: train one with "
-                                            "`python -m gen_core.train nade`."):
+    if not layout.opening(T("likelihood.explain"), "image", T("likelihood.missing")):
         return
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):  # the image and the anomalies made from it
             image, preview = picker.build("likelihood")
             with gr.Row():
-                examples = [gr.Button(f"Example: {kind}", size="sm", min_width=90)
+                examples = [gr.Button(T(f"likelihood.example_{kind}"), size="sm", min_width=90)
                             for kind in ("noise", "inverted", "shifted")]
-                digit = gr.Button("Example: MNIST digit", size="sm", min_width=90, elem_id="likelihood-mnist")
-                attack = gr.Button("Example: adversarial", size="sm", min_width=90, elem_id="likelihood-adversarial")
+                digit = gr.Button(T("likelihood.example_mnist"), size="sm", min_width=90, elem_id="likelihood-mnist")
+                attack = gr.Button(T("likelihood.example_adversarial"), size="sm", min_width=90,
+                                   elem_id="likelihood-adversarial")
             note = gr.Markdown(elem_id="likelihood-note")
         with gr.Column(scale=1):  # beside it: the score under every model
-            go = gr.Button("Score", variant="primary", elem_id="likelihood-go")
-            table = gr.Dataframe(headers=COLUMNS, label="under every model (verdict: corrected score, 5 % false positives)",
+            go = gr.Button(T("likelihood.score"), variant="primary", elem_id="likelihood-go")
+            table = gr.Dataframe(headers=COLUMNS, label=T("likelihood.table"),
                                  elem_id="likelihood-table", interactive=False, wrap=True,
                                  column_widths=["30%", "15%", "15%", "22%", "18%"])
-    with gr.Accordion(DETAILS_TITLE, open=False):
-        gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
+    with gr.Accordion(T("likelihood.details_title"), open=False):
+        gr.Markdown(T("likelihood.details"), latex_delimiters=layout.LATEX)
     with gr.Row(equal_height=False):
         with gr.Column():
-            maps = gr.Gallery(label="surprise per pixel, −log p(x_i | x_<i)", columns=4, height="auto",
+            maps = gr.Gallery(label=T("likelihood.maps"), columns=4, height="auto",
                               object_fit="contain", allow_preview=False, elem_id="likelihood-maps",
                               elem_classes=["captions-below", "pix"])
-            gr.Plot(colour_bar(), label="one colour scale for every map", show_label=False,
+            gr.Plot(colour_bar(), label=T("likelihood.scale"), show_label=False,
                     elem_id="likelihood-scale")
-        distribution = gr.Plot(label="this image among the measured sets", show_label=False,
+        distribution = gr.Plot(label=T("likelihood.distribution"), show_label=False,
                                elem_id="likelihood-distribution")
     outputs = [table, maps, distribution]
     go.click(score, image, outputs, api_name="score", **layout.HEAVY)
