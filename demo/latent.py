@@ -1,5 +1,5 @@
 """Latent tab: slide through z and watch E[x | z] change, encode images, the 2-D manifold, interpolation,
-the conditional VAE's class and style, random codes through an autoencoder and a VAE, and the ELBO."""
+the conditional VAE's class and style, random codes through an autoencoder and a VAE, VAEs of 2, 5, 10 and 20 dimensions side by side, and the ELBO."""
 from __future__ import annotations
 
 import functools
@@ -17,7 +17,7 @@ from gen_core.data.gallery import CLASSES, gallery
 from . import checks, layout, picker, shipped
 from .checks import fail
 from .images import image_grid
-from .latent_plots import Plane, elbo_figure, enlarged, random_codes_figure
+from .latent_plots import Plane, dimensions_figure, elbo_figure, enlarged, random_codes_figure
 
 EXPLAIN = r"""
 ### Latent variables: the autoencoder and the VAE
@@ -31,8 +31,9 @@ $q_\phi(z \mid x) = \mathcal N(\mu, \operatorname{diag}\sigma^2)$; the ELBO's ex
 $z = \mu + \sigma \odot \varepsilon$. Picking an image encodes it: the sliders jump to its posterior mean $\mu$.
 """
 DETAILS_TITLE = "More about the VAE"
-MAX_DIMS = 16          # sliders: the largest latent of a shipped model
+MAX_DIMS = 20          # sliders: the largest latent of a shipped model (vae_20d)
 MAX_STEPS, MAX_RANDOM = 16, 12
+BY_DIMENSION = ("vae_2d", "vae_5d", "vae_10d", "vae_20d")  # registry names: one architecture, z of 2 ... 20
 MISSING = ("No VAE or autoencoder is shipped yet: train them with `python -m gen_core.train vae_2d` "
            "(and `vae`, `cvae`, `ae`), then restart the app.")
 
@@ -230,6 +231,35 @@ def random_codes(seed=0, n=8) -> Figure:
     return random_codes_figure(torch.cat(rows), n)
 
 
+def bounds_label(name: str) -> str:
+    """'10-D' and the sidecar's test -ELBO and importance-weighted bound (nats per image)."""
+    meta = checkpoints.read_meta(name)
+    m, z_dim = meta.get("metrics", {}), meta["config"]["z_dim"]
+    figures = [f"{what} {m[key]:.1f}" for what, key in (("−ELBO", "test_neg_elbo_nats"), ("IW", "test_iw_nll_nats"))
+               if isinstance(m.get(key), (int, float))]
+    return f"{z_dim}-D\n" + "\n".join(figures or ["(no test bounds)"])
+
+
+def by_dimension(seed=0, n=8) -> Figure:
+    """n codes z ~ N(0, I) decoded by each shipped VAE of ``BY_DIMENSION`` (one row each, its own draw from
+    ``seed``), labelled with its test -ELBO and IW bound."""
+    seed = checks.seed(seed)
+    n = checks.whole(n, "Number of samples", 1, MAX_RANDOM)
+    names = {model: shipped_as(model) for model in BY_DIMENSION}
+    shown = [name for name in names.values() if name is not None]
+    if not shown:
+        fail("No VAE of 2, 5, 10 or 20 dimensions is shipped: train them with "
+             + ", ".join(f"`python -m gen_core.train {m} --publish`" for m in BY_DIMENSION) + ".")
+    rows = []
+    for name in shown:
+        model = get(name)
+        z = torch.randn(n, model.z_dim, generator=torch.Generator().manual_seed(seed))
+        rows.append((bounds_label(name), model.mean_image(z).float().cpu()))
+    missing = [m for m, name in names.items() if name is None]
+    title = "E[x | z] for z ~ N(0, I); bounds on −log p(x), test nats per image"
+    return dimensions_figure(rows, n, title + (f" (not shipped: {', '.join(missing)})" if missing else ""))
+
+
 def build():
     names = layout.opening(EXPLAIN, "latent", MISSING)
     if not names:
@@ -308,3 +338,15 @@ def build():
             draw = gr.Button("Decode random codes")
         compare = gr.Plot(label="autoencoder vs VAE")
     draw.click(random_codes, [seed, n], compare, api_name="latent_random")
+
+    with gr.Accordion("2, 5, 10, 20 dimensions side by side: random samples z ~ N(0, I)", open=False):
+        gr.Markdown("Four VAEs of one architecture that differ only in the size of $z$. More dimensions let the "
+                    "decoder explain more of each image (lower −ELBO and importance-weighted bound); a code drawn "
+                    "from the prior decodes well only where the encoder's codes cover $\\mathcal N(0, I)$, which "
+                    "gets harder as $z$ grows. The same seed draws each model's codes.", latex_delimiters=layout.LATEX)
+        with gr.Row():
+            dims_seed = checks.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED)
+            dims_n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label="samples per model")
+            dims_go = gr.Button("Draw samples")
+        dims = gr.Plot(label="samples by latent size", elem_id="latent-dims")
+    dims_go.click(by_dimension, [dims_seed, dims_n], dims, api_name="latent_dimensions")

@@ -1,5 +1,5 @@
 """The Latent tab's pictures: decoded images, the 2-D plane (manifold | scatter, with the current z marked),
-the ELBO's bar chart and the random-codes comparison. The maths is in ``gen_core.latent_space``."""
+the ELBO's bar chart, the random-codes comparison and random samples of VAEs with 2, 5, 10, 20 dimensions. The maths is in ``gen_core.latent_space``."""
 from __future__ import annotations
 
 import matplotlib
@@ -121,4 +121,17 @@ def random_codes_figure(rows: torch.Tensor, n: int) -> Figure:
     ax.set_xticks([picture.shape[1] * (k + 0.5) / n for k in range(n)], [str(k + 1) for k in range(n)], fontsize=FONT)
     ax.set_xlabel("code ε (the same in each column)", fontsize=FONT)
     ax.set_title("the same random ε ~ N(0, I) decoded three ways", fontsize=FONT)
+    return fig
+
+
+def dimensions_figure(rows: list[tuple[str, torch.Tensor]], n: int, title: str) -> Figure:
+    """One row of n decodings [n, 1, 28, 28] per model, each labelled (its latent size and bounds) on the left."""
+    picture = enlarged(torch.cat([x for _, x in rows]), nrow=n, scale=3)
+    fig = Figure(figsize=(2.2 + 0.8 * n, 0.6 + 0.85 * len(rows)), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(picture, interpolation="nearest")
+    ax.set_yticks([picture.shape[0] * (k + 0.5) / len(rows) for k in range(len(rows))], [label for label, _ in rows],
+                  fontsize=FONT)
+    ax.set_xticks([])
+    ax.set_title(title, fontsize=FONT)
     return fig

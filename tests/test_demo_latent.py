@@ -3,6 +3,7 @@ random codes, bad input as clear messages, and its API endpoints."""
 import gradio as gr
 import numpy as np
 import pytest
+import torch
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -109,3 +110,57 @@ def test_the_decoding_sits_beside_the_image_and_the_equation_stays_short(app_mod
 def test_a_model_of_another_family_is_refused(tiny_nade):
     with pytest.raises(gr.Error, match="not a latent-variable model"):
         tab.get(tiny_nade)
+
+
+@pytest.fixture(scope="module")
+def by_dimension_models(published, labelled_data, tmp_path_factory):
+    """vae_5d, vae_10d and vae_20d, tiny, published beside the module's vae_2d."""
+    from gen_core import train
+    out, runs = published[0], tmp_path_factory.mktemp("dims-runs")
+    return {name: train.main([name, "--data-dir", str(labelled_data), "--limit", "200", "--epochs", "1",
+                              "--batch-size", "50", "--out", str(out), "--run-dir", str(runs), "--device", "cpu",
+                              "--config", '{"channels": 2, "hidden": 8}'])
+            for name in ("vae_5d", "vae_10d", "vae_20d")}
+
+
+def figure_rows(fig):
+    ax = fig.axes[0]
+    return [t.get_text() for t in ax.get_yticklabels()], np.asarray(ax.images[0].get_array()), ax.get_title()
+
+
+def test_vaes_of_2_5_10_20_dimensions_side_by_side(by_dimension_models, app_models):
+    labels, picture, title = figure_rows(tab.by_dimension(3, 5))
+    assert [label.split("\n")[0] for label in labels] == ["2-D", "5-D", "10-D", "20-D"]
+    for label, name in zip(labels, ["vae_2d", "vae_5d", "vae_10d", "vae_20d"]):
+        m = checkpoints.read_meta(f"{name}-fashion-mnist")["metrics"]
+        assert f"−ELBO {m['test_neg_elbo_nats']:.1f}" in label and f"IW {m['test_iw_nll_nats']:.1f}" in label
+    from demo.latent_plots import enlarged
+    assert picture.shape == enlarged(torch.zeros(20, 1, 28, 28), nrow=5, scale=3).shape  # 4 rows of 5
+    assert "not shipped" not in title and "N(0, I)" in title
+    # the same seed, the same pictures; another seed, other ones
+    assert np.array_equal(picture, figure_rows(tab.by_dimension(3, 5))[1])
+    assert not np.array_equal(picture, figure_rows(tab.by_dimension(4, 5))[1])
+
+
+def test_each_row_decodes_z_drawn_from_the_prior_with_the_seed(by_dimension_models, app_models):
+    """Row k is E[x | z] of z = randn(n, z_dim) from a generator seeded with the seed: reproducible outside the app."""
+    from demo.latent_plots import enlarged
+    rows = []
+    for name, z_dim in (("vae_2d", 2), ("vae_5d", 5), ("vae_10d", 10), ("vae_20d", 20)):
+        z = torch.randn(4, z_dim, generator=torch.Generator().manual_seed(7))
+        rows.append(shipped.get(f"{name}-fashion-mnist").mean_image(z))
+    assert np.array_equal(figure_rows(tab.by_dimension(7, 4))[1], enlarged(torch.cat(rows), nrow=4, scale=3))
+
+
+def test_missing_dimensions_are_named_and_none_is_a_clear_message(app_models, monkeypatch):
+    labels, _, title = figure_rows(tab.by_dimension(0, 2))  # whichever of the four this folder has
+    shipped_models = {checkpoints.read_meta(n)["model"] for n in shipped.names("latent")}
+    assert len(labels) == len(shipped_models & set(tab.BY_DIMENSION))
+    missing = [m for m in tab.BY_DIMENSION if m not in shipped_models]
+    assert all(m in title for m in missing) and ("not shipped" in title) == bool(missing)
+    monkeypatch.setattr(tab, "shipped_as", lambda model: None)
+    with pytest.raises(gr.Error, match="python -m gen_core.train vae_20d --publish"):
+        tab.by_dimension(0, 2)
+    for bad, message in ((lambda: tab.by_dimension(-1, 2), "Seed"), (lambda: tab.by_dimension(0, 99), "Number")):
+        with pytest.raises(gr.Error, match=message):
+            bad()
