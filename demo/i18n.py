@@ -518,6 +518,111 @@ NLL); у GAN правдоподобия нет, их оценивают по FID
         "en": 'this image among the measured sets',
         "es": 'esta imagen entre los conjuntos medidos',
         "ru": 'это изображение среди измеренных наборов'},
+    # -- Latent -------------------------------------------------------------------------------------------
+    'latent.explain': {
+        "en": '\n### Latent variables: the autoencoder and the VAE\nA VAE explains an image by a few hidden numbers $z$ and is trained by maximizing\n$\\log p(x) \\ge \\text{ELBO} = \\mathbb E_{q_\\phi(z|x)}[\\log p_\\theta(x \\mid z)] - \\mathrm{KL}(q_\\phi(z \\mid x) \\,\\|\\, p(z))$.\nEach slider is one coordinate of $z$: the decoder draws $\\mathbb E[x \\mid z]$ as you move it.\n',
+        "es": '\n### Variables latentes: el autoencoder y el VAE\nUn VAE explica una imagen con unos pocos números ocultos $z$ y se entrena maximizando\n$\\log p(x) \\ge \\text{ELBO} = \\mathbb E_{q_\\phi(z|x)}[\\log p_\\theta(x \\mid z)] - \\mathrm{KL}(q_\\phi(z \\mid x) \\,\\|\\, p(z))$.\nCada deslizador es una coordenada de $z$: el decodificador dibuja $\\mathbb E[x \\mid z]$ mientras lo mueves.\n',
+        "ru": '\n### Латентные переменные: автокодировщик и VAE\nVAE объясняет изображение несколькими скрытыми числами $z$ и обучается максимизацией\n$\\log p(x) \\ge \\text{ELBO} = \\mathbb E_{q_\\phi(z|x)}[\\log p_\\theta(x \\mid z)] - \\mathrm{KL}(q_\\phi(z \\mid x) \\,\\|\\, p(z))$.\nКаждый ползунок — одна координата $z$: декодер рисует $\\mathbb E[x \\mid z]$, пока вы его двигаете.\n'},
+    'latent.details': {
+        "en": "\nThe prior is $p(z) = \\mathcal N(0, I)$, the decoder $p_\\theta(x \\mid z)$ a Bernoulli per pixel and the encoder\n$q_\\phi(z \\mid x) = \\mathcal N(\\mu, \\operatorname{diag}\\sigma^2)$; the ELBO's expectation is estimated with\n$z = \\mu + \\sigma \\odot \\varepsilon$. Picking an image encodes it: the sliders jump to its posterior mean $\\mu$.\n",
+        "es": '\nLa distribución a priori es $p(z) = \\mathcal N(0, I)$, el decodificador $p_\\theta(x \\mid z)$ una Bernoulli por píxel y\nel codificador $q_\\phi(z \\mid x) = \\mathcal N(\\mu, \\operatorname{diag}\\sigma^2)$; la esperanza del ELBO se estima con\n$z = \\mu + \\sigma \\odot \\varepsilon$. Elegir una imagen la codifica: los deslizadores saltan a su media a posteriori $\\mu$.\n',
+        "ru": '\nАприорное распределение $p(z) = \\mathcal N(0, I)$, декодер $p_\\theta(x \\mid z)$ — распределение Бернулли для каждого\nпикселя, кодировщик $q_\\phi(z \\mid x) = \\mathcal N(\\mu, \\operatorname{diag}\\sigma^2)$; математическое ожидание в ELBO\nоценивается через $z = \\mu + \\sigma \\odot \\varepsilon$. Выбор изображения кодирует его: ползунки переходят к его\nапостериорному среднему $\\mu$.\n'},
+    'latent.details_title': {
+        "en": 'More about the VAE',
+        "es": 'Más sobre el VAE',
+        "ru": 'Подробнее о VAE'},
+    'latent.missing': {
+        "en": 'No VAE or autoencoder is shipped yet: train them with `python -m gen_core.train vae_2d` (and `vae`, `cvae`, `ae`), then restart the app.',
+        "es": 'Todavía no hay ningún VAE ni autoencoder: entrénalos con `python -m gen_core.train vae_2d` (y `vae`, `cvae`, `ae`) y reinicia la aplicación.',
+        "ru": 'Пока нет ни VAE, ни автокодировщика: обучите их командой `python -m gen_core.train vae_2d` (и `vae`, `cvae`, `ae`), затем перезапустите приложение.'},
+    'latent.chart': {
+        "en": '−ELBO = reconstruction + KL',
+        "es": '−ELBO = reconstrucción + KL',
+        "ru": '−ELBO = реконструкция + KL'},
+    'latent.class': {
+        "en": 'class y (conditional VAE)',
+        "es": 'clase y (VAE condicional)',
+        "ru": 'класс y (условный VAE)'},
+    'latent.decoded': {
+        "en": "E[x | z]: each pixel's probability of being on",
+        "es": 'E[x | z]: la probabilidad de que cada píxel esté encendido',
+        "ru": 'E[x | z]: вероятность того, что пиксель включён'},
+    'latent.again': {
+        "en": 'Encode the image again (sliders back to its posterior mean)',
+        "es": 'Codificar la imagen de nuevo (los deslizadores vuelven a su media a posteriori)',
+        "ru": 'Закодировать изображение заново (ползунки вернутся к апостериорному среднему)'},
+    'latent.z_box': {
+        "en": 'z (edit and press Enter: the sliders follow; values beyond ±4σ are clipped)',
+        "es": 'z (edítalo y pulsa Intro: los deslizadores lo siguen; los valores más allá de ±4σ se recortan)',
+        "ru": 'z (измените и нажмите Enter: ползунки последуют; значения за пределами ±4σ обрезаются)'},
+    'latent.caption': {
+        "en": "**2-D latent plane**, ±4σ on each axis. Left: the manifold, E[x | z] on a grid of z (z1 →, z2 ↑). Right: the test images' posterior means μ, coloured by class; ○ = the current z.",
+        "es": '**Plano latente 2-D**, ±4σ en cada eje. Izquierda: la variedad, E[x | z] en una rejilla de z (z1 →, z2 ↑). Derecha: las medias a posteriori μ de las imágenes de test, coloreadas por clase; ○ = la z actual.',
+        "ru": '**Двумерная латентная плоскость**, ±4σ по каждой оси. Слева: многообразие, E[x | z] на сетке z (z1 →, z2 ↑). Справа: апостериорные средние μ тестовых изображений, раскрашенные по классам; ○ = текущее z.'},
+    'latent.interpolation': {
+        "en": 'Interpolation between two images: z_λ = λ z₁ + (1 − λ) z₀',
+        "es": 'Interpolación entre dos imágenes: z_λ = λ z₁ + (1 − λ) z₀',
+        "ru": 'Интерполяция между двумя изображениями: z_λ = λ z₁ + (1 − λ) z₀'},
+    'latent.image0': {
+        "en": 'image x₀ (gallery)',
+        "es": 'imagen x₀ (galería)',
+        "ru": 'изображение x₀ (галерея)'},
+    'latent.image1': {
+        "en": 'image x₁ (gallery)',
+        "es": 'imagen x₁ (galería)',
+        "ru": 'изображение x₁ (галерея)'},
+    'latent.steps': {
+        "en": 'steps',
+        "es": 'pasos',
+        "ru": 'шаги'},
+    'latent.interpolate': {
+        "en": 'Interpolate',
+        "es": 'Interpolar',
+        "ru": 'Интерполировать'},
+    'latent.strip': {
+        "en": 'x₀ | E[x | z_λ] for λ = 0 … 1 | x₁',
+        "es": 'x₀ | E[x | z_λ] para λ = 0 … 1 | x₁',
+        "ru": 'x₀ | E[x | z_λ] для λ = 0 … 1 | x₁'},
+    'latent.random_title': {
+        "en": 'Random z: why the VAE is generative and the autoencoder is not',
+        "es": 'z aleatoria: por qué el VAE es generativo y el autoencoder no',
+        "ru": 'Случайное z: почему VAE — генеративная модель, а автокодировщик — нет'},
+    'latent.random_text': {
+        "en": "The VAE's KL term pulls every $q(z \\mid x)$ towards $\\mathcal N(0, I)$, so a code drawn from the prior decodes to a plausible image. The autoencoder's codes lie wherever training put them: random codes fall between them and decode to garbage — even when moved to the codes' mean and spread.",
+        "es": 'El término KL del VAE empuja cada $q(z \\mid x)$ hacia $\\mathcal N(0, I)$, así que un código extraído de la a priori se decodifica en una imagen plausible. Los códigos del autoencoder quedan donde los puso el entrenamiento: los códigos aleatorios caen entre ellos y se decodifican en basura, incluso movidos a la media y la dispersión de los códigos.',
+        "ru": 'Член KL в VAE притягивает каждое $q(z \\mid x)$ к $\\mathcal N(0, I)$, поэтому код, взятый из априорного распределения, декодируется в правдоподобное изображение. Коды автокодировщика лежат там, куда их поместило обучение: случайные коды попадают между ними и декодируются в мусор — даже сдвинутые к среднему и разбросу кодов.'},
+    'latent.codes': {
+        "en": 'codes',
+        "es": 'códigos',
+        "ru": 'коды'},
+    'latent.decode_random': {
+        "en": 'Decode random codes',
+        "es": 'Decodificar códigos aleatorios',
+        "ru": 'Декодировать случайные коды'},
+    'latent.compare': {
+        "en": 'autoencoder vs VAE',
+        "es": 'autoencoder frente a VAE',
+        "ru": 'автокодировщик и VAE'},
+    'latent.dims_title': {
+        "en": '2, 5, 10, 20 dimensions side by side: random samples z ~ N(0, I)',
+        "es": '2, 5, 10, 20 dimensiones lado a lado: muestras aleatorias z ~ N(0, I)',
+        "ru": '2, 5, 10, 20 измерений рядом: случайные образцы z ~ N(0, I)'},
+    'latent.dims_text': {
+        "en": "Four VAEs of one architecture that differ only in the size of $z$. More dimensions let the decoder explain more of each image (lower −ELBO and importance-weighted bound); a code drawn from the prior decodes well only where the encoder's codes cover $\\mathcal N(0, I)$, which gets harder as $z$ grows. The same seed draws each model's codes.",
+        "es": 'Cuatro VAE de una misma arquitectura que solo difieren en el tamaño de $z$. Más dimensiones permiten al decodificador explicar más de cada imagen (−ELBO y cota ponderada por importancia más bajos); un código extraído de la a priori se decodifica bien solo donde los códigos del codificador cubren $\\mathcal N(0, I)$, lo que se vuelve más difícil a medida que crece $z$. La misma semilla extrae los códigos de cada modelo.',
+        "ru": 'Четыре VAE одной архитектуры, различающиеся только размером $z$. Больше измерений позволяет декодеру объяснить больше в каждом изображении (ниже −ELBO и оценка с весами важности); код из априорного распределения хорошо декодируется только там, где коды кодировщика покрывают $\\mathcal N(0, I)$, а это тем труднее, чем больше $z$. Одно и то же начальное значение задаёт коды каждой модели.'},
+    'latent.per_model': {
+        "en": 'samples per model',
+        "es": 'muestras por modelo',
+        "ru": 'образцов на модель'},
+    'latent.draw': {
+        "en": 'Draw samples',
+        "es": 'Generar muestras',
+        "ru": 'Сгенерировать образцы'},
+    'latent.dims': {
+        "en": 'samples by latent size',
+        "es": 'muestras según el tamaño latente',
+        "ru": 'образцы по размеру латентного пространства'},
 }
 
 # the names of the values ``checks`` reports on (the ``what`` of its messages), by their English name

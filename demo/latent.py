@@ -15,27 +15,15 @@ from gen_core.data import binarize
 from gen_core.data.gallery import CLASSES, gallery
 
 from . import checks, layout, picker, shipped
+from .i18n import T, english
 from .checks import fail
 from .images import image_grid
 from .latent_plots import Plane, dimensions_figure, elbo_figure, enlarged, random_codes_figure
 
-EXPLAIN = r"""
-### Latent variables: the autoencoder and the VAE
-A VAE explains an image by a few hidden numbers $z$ and is trained by maximizing
-$\log p(x) \ge \text{ELBO} = \mathbb E_{q_\phi(z|x)}[\log p_\theta(x \mid z)] - \mathrm{KL}(q_\phi(z \mid x) \,\|\, p(z))$.
-Each slider is one coordinate of $z$: the decoder draws $\mathbb E[x \mid z]$ as you move it.
-"""
-DETAILS = r"""
-The prior is $p(z) = \mathcal N(0, I)$, the decoder $p_\theta(x \mid z)$ a Bernoulli per pixel and the encoder
-$q_\phi(z \mid x) = \mathcal N(\mu, \operatorname{diag}\sigma^2)$; the ELBO's expectation is estimated with
-$z = \mu + \sigma \odot \varepsilon$. Picking an image encodes it: the sliders jump to its posterior mean $\mu$.
-"""
-DETAILS_TITLE = "More about the VAE"
+EXPLAIN = english("latent.explain")
 MAX_DIMS = 20          # sliders: the largest latent of a shipped model (vae_20d)
 MAX_STEPS, MAX_RANDOM = 16, 12
 BY_DIMENSION = ("vae_2d", "vae_5d", "vae_10d", "vae_20d")  # registry names: one architecture, z of 2 ... 20
-MISSING = ("No VAE or autoencoder is shipped yet: train them with `python -m gen_core.train vae_2d` "
-           "(and `vae`, `cvae`, `ae`), then restart the app.")
 
 
 def get(name: str):
@@ -261,7 +249,7 @@ def by_dimension(seed=0, n=8) -> Figure:
 
 
 def build():
-    names = layout.opening(EXPLAIN, "latent", MISSING)
+    names = layout.opening(T("latent.explain"), "latent", T("latent.missing"))
     if not names:
         return
     first = next((n for n in names if n.startswith("vae_2d")), names[0])
@@ -275,31 +263,29 @@ def build():
         with gr.Column(scale=5):  # the image, then what the VAE says about it
             image, _ = picker.build("latent")
             elbo = gr.Markdown(start.get("note", ""), elem_id="latent-elbo", latex_delimiters=layout.LATEX)
-            chart = gr.Plot(start.get("chart"), label="−ELBO = reconstruction + KL", show_label=False,
+            chart = gr.Plot(start.get("chart"), label=T("latent.chart"), show_label=False,
                             visible=start.get("chart") is not None, elem_id="latent-chart")
         with gr.Column(scale=4):  # beside it: the model, E[x | z] and the sliders that move z
             with gr.Row():
-                name = gr.Dropdown([(shipped.label(n), n) for n in names], value=first, label="model", scale=3,
+                name = gr.Dropdown([(shipped.label(n), n) for n in names], value=first, label=T("common.model"), scale=3,
                                    min_width=240)
-                class_name = gr.Dropdown(list(CLASSES), value=CLASSES[0], scale=2, label="class y (conditional VAE)",
+                class_name = gr.Dropdown(list(CLASSES), value=CLASSES[0], scale=2, label=T("latent.class"),
                                          visible=conditional, min_width=160)
-            decoded = gr.Image(start.get("picture"), label="E[x | z]: each pixel's probability of being on",
+            decoded = gr.Image(start.get("picture"), label=T("latent.decoded"),
                                format="png", height=230, elem_id="latent-decoded", elem_classes="pix",
                                interactive=False)
-            again = gr.Button("Encode the image again (sliders back to its posterior mean)", size="sm",
+            again = gr.Button(T("latent.again"), size="sm",
                               variant="primary", elem_id="latent-go")
             sliders = [checks.Slider(floor2(low[d]) if d < z_dim else -4, ceil2(high[d]) if d < z_dim else 4,
                                  value=round(float(start["z"][d]), 2) if d < z_dim else 0, step=0.05,
                                  label=f"z{d + 1}", visible=d < z_dim, elem_id=f"latent-z{d + 1}")
                        for d in range(MAX_DIMS)]
             z_box = gr.Textbox(start.get("text", ""), elem_id="latent-z",
-                               label="z (edit and press Enter: the sliders follow; values beyond ±4σ are clipped)")
-    with gr.Accordion(DETAILS_TITLE, open=False):
-        gr.Markdown(DETAILS, latex_delimiters=layout.LATEX)
+                               label=T("latent.z_box"))
+    with gr.Accordion(T("latent.details_title"), open=False):
+        gr.Markdown(T("latent.details"), latex_delimiters=layout.LATEX)
     shown = start.get("plane") is not None
-    caption = gr.Markdown("**2-D latent plane**, ±4σ on each axis. Left: the manifold, E[x | z] on a grid of z "
-                          "(z1 →, z2 ↑). Right: the test images' posterior means μ, coloured by class; "
-                          "○ = the current z.", visible=shown)
+    caption = gr.Markdown(T("latent.caption"), visible=shown)
     with gr.Row():  # no labels over the pictures: they would hide the top rows
         grid = gr.Image(start.get("manifold"), format="png", elem_id="latent-manifold", elem_classes="pix",
                         show_label=False, interactive=False, visible=shown)
@@ -316,37 +302,31 @@ def build():
                      show_progress="hidden")
     z_box.submit(decode_text, [name, class_name, z_box], [decoded, plane, z_box, *sliders], api_name="latent_decode")
 
-    with gr.Accordion("Interpolation between two images: z_λ = λ z₁ + (1 − λ) z₀", open=False):
+    with gr.Accordion(T("latent.interpolation"), open=False):
         with gr.Row():
             choices = gallery_choices()
-            first_img = gr.Dropdown(choices, value=0, label="image x₀ (gallery)")
-            second_img = gr.Dropdown(choices, value=1, label="image x₁ (gallery)")
-            steps = checks.Slider(2, MAX_STEPS, value=10, step=1, label="steps")
-            go = gr.Button("Interpolate")
-        strip = gr.Image(label="x₀ | E[x | z_λ] for λ = 0 … 1 | x₁", format="png", elem_id="latent-strip",
+            first_img = gr.Dropdown(choices, value=0, label=T("latent.image0"))
+            second_img = gr.Dropdown(choices, value=1, label=T("latent.image1"))
+            steps = checks.Slider(2, MAX_STEPS, value=10, step=1, label=T("latent.steps"))
+            go = gr.Button(T("latent.interpolate"))
+        strip = gr.Image(label=T("latent.strip"), format="png", elem_id="latent-strip",
                          elem_classes="pix", interactive=False)
     go.click(interpolation, [name, class_name, first_img, second_img, steps], strip, api_name="latent_interpolate")
 
-    with gr.Accordion("Random z: why the VAE is generative and the autoencoder is not", open=False):
-        gr.Markdown("The VAE's KL term pulls every $q(z \\mid x)$ towards $\\mathcal N(0, I)$, so a code drawn from "
-                    "the prior decodes to a plausible image. The autoencoder's codes lie wherever training put them: "
-                    "random codes fall between them and decode to garbage — even when moved to the codes' mean and spread.",
-                    latex_delimiters=layout.LATEX)
+    with gr.Accordion(T("latent.random_title"), open=False):
+        gr.Markdown(T("latent.random_text"), latex_delimiters=layout.LATEX)
         with gr.Row():
-            seed = checks.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED)
-            n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label="codes")
-            draw = gr.Button("Decode random codes")
-        compare = gr.Plot(label="autoencoder vs VAE")
+            seed = checks.Number(0, label=T("common.seed"), precision=0, minimum=0, maximum=checks.MAX_SEED)
+            n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label=T("latent.codes"))
+            draw = gr.Button(T("latent.decode_random"))
+        compare = gr.Plot(label=T("latent.compare"))
     draw.click(random_codes, [seed, n], compare, api_name="latent_random")
 
-    with gr.Accordion("2, 5, 10, 20 dimensions side by side: random samples z ~ N(0, I)", open=False):
-        gr.Markdown("Four VAEs of one architecture that differ only in the size of $z$. More dimensions let the "
-                    "decoder explain more of each image (lower −ELBO and importance-weighted bound); a code drawn "
-                    "from the prior decodes well only where the encoder's codes cover $\\mathcal N(0, I)$, which "
-                    "gets harder as $z$ grows. The same seed draws each model's codes.", latex_delimiters=layout.LATEX)
+    with gr.Accordion(T("latent.dims_title"), open=False):
+        gr.Markdown(T("latent.dims_text"), latex_delimiters=layout.LATEX)
         with gr.Row():
-            dims_seed = checks.Number(0, label="seed", precision=0, minimum=0, maximum=checks.MAX_SEED)
-            dims_n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label="samples per model")
-            dims_go = gr.Button("Draw samples")
-        dims = gr.Plot(label="samples by latent size", elem_id="latent-dims")
+            dims_seed = checks.Number(0, label=T("common.seed"), precision=0, minimum=0, maximum=checks.MAX_SEED)
+            dims_n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label=T("latent.per_model"))
+            dims_go = gr.Button(T("latent.draw"))
+        dims = gr.Plot(label=T("latent.dims"), elem_id="latent-dims")
     dims_go.click(by_dimension, [dims_seed, dims_n], dims, api_name="latent_dimensions")

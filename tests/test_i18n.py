@@ -12,9 +12,9 @@ from gradio.context import LocalContext
 from demo import TABS, board, checks, completion, i18n, replay, text
 
 DEMO = Path(__file__).resolve().parents[1] / "demo"
-# the files whose page words all go through i18n.T (latent.py, latent_plots.py: not yet)
+# the files whose page words all go through i18n.T (latent_plots.py draws figures: their axis words stay English)
 CONVERTED = ["__init__.py", "layout.py", "checks.py", "pixels.py", "replay.py", "completion.py", "picker.py",
-             "text.py", "gan.py", "board.py", "likelihood.py"]
+             "latent.py", "text.py", "gan.py", "board.py", "likelihood.py"]
 # literals that may stay as they are in every language: formulas and names
 ALLOWED = {"x = G(z, y)",
            "f'⚠️ {problem}'",  # a broken checkpoint, as shipped.problems words it (English, for the maintainer)
