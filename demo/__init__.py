@@ -13,6 +13,9 @@ __all__ = ["CSS", "I18N", "build_app"]  # launch(css=CSS, i18n=I18N)
 BASE_CSS = """.pix img {image-rendering: pixelated}
 img.frame {image-rendering: pixelated; width: 100%; max-height: 60vh; object-fit: contain; display: block}
 figure.frame {margin: 0 0 8px} figure.frame figcaption {text-align: center; font-size: 15px}
+.frame-grid {display: grid; grid-template-columns: repeat(var(--columns), minmax(0, 1fr)); gap: 6px}
+.frame-grid figure.frame {margin: 0} .frame-grid figcaption {font-size: 13px}
+@media (max-width: 640px) {.frame-grid {grid-template-columns: repeat(3, minmax(0, 1fr))}}
 .captions-below .caption-label {position: static; max-width: 100%; white-space: normal; border: none;
   background: none; text-align: center; padding: 2px 0 0}
 .captions-below .thumbnail-item {aspect-ratio: auto; display: flex; flex-direction: column}

@@ -20,10 +20,6 @@ EXPLAIN = english("gan.explain")
 DETAILS = english("gan.details")
 
 FONT = 11  # points; at the figures' 100 dpi that is 15 px, shown unscaled on a 1366-px screen
-# the gallery's captions under the pictures, whole, instead of over their bottom edge
-CSS = """
-@media (max-width: 640px) {#gan-samples .grid-container {--grid-cols: 3 !important}}
-"""
 EVERY_CLASS = "every class"
 MAX_SAMPLES, MAX_WALK, MAX_PER_CLASS = 64, 16, 12
 TRAIN_HINT = "`python -m gen_core.train dcgan` (after `python -m gen_core.train classifier`)"
@@ -46,12 +42,12 @@ def labels_for(model, class_name: str | None, n: int) -> torch.Tensor | None:
 
 
 def tiles(x: torch.Tensor) -> list[np.ndarray]:
-    """Images in [-1, 1] -> enlarged RGB tiles."""
-    return [images.upscale(t, images.SCALE) for t in images.gray_rgb((x + 1) / 2)]
+    """Images in [-1, 1] -> 28 x 28 RGB tiles (the page enlarges them, crisp: small to encode and send)."""
+    return list(images.gray_rgb((x + 1) / 2))
 
 
 def generate(name: str, seed=0, n=16, truncation=1.0, class_name=EVERY_CLASS):
-    """(gallery of (image, 'D(x) = ...') pairs, status) for n samples from one seed."""
+    """(a grid of the samples, each captioned 'D(x) = ...', as inline HTML; status) for n samples from one seed."""
     seed = checks.seed(seed)
     n = checks.whole(n, "Number of samples", 1, MAX_SAMPLES)
     psi = truncation_psi(truncation)
@@ -67,7 +63,7 @@ def generate(name: str, seed=0, n=16, truncation=1.0, class_name=EVERY_CLASS):
         captions = [f"{caption} · {names[c]}" for caption, c in zip(captions, y.tolist())]
     status = (f"**{n} samples in {elapsed * 1e3:.0f} ms** (generator and discriminator). Mean D(x) = "
               f"{d.mean():.2f}: near 1/2 when D cannot tell them from real images.")
-    return list(zip(tiles(x), captions)), status
+    return images.captioned_html(list(zip(tiles(x), captions)), columns=8), status
 
 
 def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
@@ -212,8 +208,7 @@ def build():
             psi = checks.Slider(0.05, 1, value=1.0, step=0.05, label=T("gan.psi"))
             go = gr.Button(T("common.generate"), variant="primary", elem_id="gan-go")
         with gr.Column(scale=3):
-            gallery = gr.Gallery(label=T("gan.gallery"), columns=8, height="auto", object_fit="contain",
-                                 allow_preview=False, elem_id="gan-samples", elem_classes=["captions-below", "pix"])
+            gallery = gr.HTML(label=T("gan.gallery"), show_label=True, container=True, elem_id="gan-samples")
             status = gr.Markdown()
     with gr.Accordion(T("gan.details_title"), open=False):
         gr.Markdown(T("gan.details"), latex_delimiters=layout.LATEX)

@@ -70,10 +70,17 @@ def picture_html(rgb: np.ndarray, alt: str) -> str:
     return f'<img class="frame" alt="{html.escape(alt)}" src="{png_data_url(rgb)}">'
 
 
-def captioned_html(pictures: list[tuple[np.ndarray, str]]) -> str:
-    """Pictures one under another, each with its caption beneath it."""
-    return "".join(f'<figure class="frame">{picture_html(rgb, caption)}<figcaption>{html.escape(caption)}'
-                   f"</figcaption></figure>" for rgb, caption in pictures)
+def captioned_html(pictures: list[tuple[np.ndarray, str]], columns: int | None = None) -> str:
+    """Pictures each with its caption beneath it: one under another, or in a grid of ``columns`` (fewer on a
+    phone). Sent inside the page: a grid of 64 writes no file."""
+    figures = "".join(f'<figure class="frame">{picture_html(rgb, caption)}<figcaption>{html.escape(caption)}'
+                      f"</figcaption></figure>" for rgb, caption in pictures)
+    return figures if columns is None else f'<div class="frame-grid" style="--columns: {columns}">{figures}</div>'
+
+
+def captions(markup: str) -> list[str]:
+    """The captions inside ``captioned_html`` markup (tests, API users)."""
+    return [html.unescape(part.split("</figcaption>", 1)[0]) for part in markup.split("<figcaption>")[1:]]
 
 
 def decode_html(markup: str) -> list[np.ndarray]:

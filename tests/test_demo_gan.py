@@ -7,6 +7,7 @@ from gradio_client.exceptions import AppError
 
 from conftest import tiny_checkpoint
 from demo import gan as tab
+from demo import images
 from demo import shipped
 from gen_core import checkpoints
 from test_demo_latent_plots import beside, labelled, legends_clear_of_the_data, shown_text_px
@@ -35,12 +36,13 @@ def tiny_gans(tmp_path, monkeypatch):
 
 
 def test_tab_samples_with_d_of_x_classes_walk_and_timeline(tiny_gans):
-    items, status = tab.generate("dcgan-test", 3, 64, 0.7)
-    assert len(items) == 64 and all(cap.startswith("D(x) = ") for _, cap in items) and "64 samples" in status
-    items, _ = tab.generate("cgan-test", 3, 4, 1.0, "Bag")
-    assert all(cap.endswith("· Bag") for _, cap in items)
-    items, _ = tab.generate("cgan-test", 3, 12, 1.0, tab.EVERY_CLASS)
-    assert items[0][1].endswith("T-shirt/top") and items[10][1].endswith("T-shirt/top")
+    grid, status = tab.generate("dcgan-test", 3, 64, 0.7)  # one inline grid: no file per sample
+    caps = images.captions(grid)
+    assert len(images.decode_html(grid)) == 64 and all(c.startswith("D(x) = ") for c in caps) and "64 samples" in status
+    grid, _ = tab.generate("cgan-test", 3, 4, 1.0, "Bag")
+    assert all(c.endswith("· Bag") for c in images.captions(grid))
+    caps = images.captions(tab.generate("cgan-test", 3, 12, 1.0, tab.EVERY_CLASS)[0])
+    assert caps[0].endswith("T-shirt/top") and caps[10].endswith("T-shirt/top")
     assert tab.class_rows("cgan-test", 0, 3).axes
     strip, status = tab.walk("cgan-test", 0, 5, 7, 1.0, "Sneaker")
     assert strip.shape[1] > 6 * strip.shape[0] and status.count(",") == 6
@@ -100,8 +102,8 @@ def test_the_endpoints_over_the_api(tmp_path, monkeypatch):
     _, url, _ = app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         client = Client(url, verbose=False, download_files=False)
-        gallery, status = client.predict("cgan-test", 1, 5, 1.0, "Coat", api_name="/gan_generate")
-        assert len(gallery) == 5 and gallery[0]["caption"].endswith("Coat") and "5 samples" in status
+        grid, status = client.predict("cgan-test", 1, 5, 1.0, "Coat", api_name="/gan_generate")
+        assert len(images.captions(grid)) == 5 and images.captions(grid)[0].endswith("Coat") and "5 samples" in status
         frame, plot = client.predict("cgan-test", 2, api_name="/gan_timeline")
         assert frame["path"] and plot
         with pytest.raises(AppError, match="Unicorn is not in the list of choices"):  # gradio checks dropdowns
