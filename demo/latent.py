@@ -313,20 +313,18 @@ def build():
                          elem_classes="pix", interactive=False)
     go.click(interpolation, [name, class_name, first_img, second_img, steps], strip, api_name="latent_interpolate")
 
-    with gr.Accordion(T("latent.random_title"), open=False):
-        gr.Markdown(T("latent.random_text"), latex_delimiters=layout.LATEX)
+    random_section("random", "codes", "decode_random", "compare", random_codes, "latent_random")
+    random_section("dims", "per_model", "draw", "dims", by_dimension, "latent_dimensions", elem_id="latent-dims")
+
+
+def random_section(key: str, count: str, button: str, plot: str, fn, api_name: str, elem_id: str | None = None):
+    """An accordion (title and text ``latent.<key>_title``/``_text``): a seed, a count and a button that draws
+    ``fn(seed, count)`` into a plot."""
+    with gr.Accordion(T(f"latent.{key}_title"), open=False):
+        gr.Markdown(T(f"latent.{key}_text"), latex_delimiters=layout.LATEX)
         with gr.Row():
             seed = checks.Number(0, label=T("common.seed"), precision=0, minimum=0, maximum=checks.MAX_SEED)
-            n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label=T("latent.codes"))
-            draw = gr.Button(T("latent.decode_random"))
-        compare = gr.Plot(label=T("latent.compare"))
-    draw.click(random_codes, [seed, n], compare, api_name="latent_random")
-
-    with gr.Accordion(T("latent.dims_title"), open=False):
-        gr.Markdown(T("latent.dims_text"), latex_delimiters=layout.LATEX)
-        with gr.Row():
-            dims_seed = checks.Number(0, label=T("common.seed"), precision=0, minimum=0, maximum=checks.MAX_SEED)
-            dims_n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label=T("latent.per_model"))
-            dims_go = gr.Button(T("latent.draw"))
-        dims = gr.Plot(label=T("latent.dims"), elem_id="latent-dims")
-    dims_go.click(by_dimension, [dims_seed, dims_n], dims, api_name="latent_dimensions")
+            n = checks.Slider(1, MAX_RANDOM, value=8, step=1, label=T(f"latent.{count}"))
+            go = gr.Button(T(f"latent.{button}"))
+        out = gr.Plot(label=T(f"latent.{plot}"), elem_id=elem_id)
+    go.click(fn, [seed, n], out, api_name=api_name)
