@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import tiny_checkpoint
+from conftest import needs_data, tiny_checkpoint
 from demo import likelihood, shipped
 from gen_core import checkpoints, ood
 from gen_core.data import prepare
@@ -87,6 +87,7 @@ def test_the_heatmaps_share_one_colour_scale_with_a_colour_bar_in_nats(two_model
     assert likelihood.caption("nade-x", shipped.get("nade-test"), 43.6) == "nade-x: 43.6 nats"
 
 
+@needs_data("fashion-mnist")
 def test_measured_models_get_a_calibrated_verdict_and_histograms(two_models):
     report = ood.measure(limit=30, log=lambda *_: None)  # written into the tiny models' folder
     rows, _, fig = likelihood.score(IMAGE)

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from conftest import tiny_checkpoint
+from conftest import needs_data, tiny_checkpoint
 from gen_core import checkpoints, ood
 from gen_core.data import DataNotFound
 from gen_core.data.gallery import gallery
@@ -92,6 +92,7 @@ def test_adversarial_examples_fool_the_classifier_within_epsilon():
     assert (ood.predict(net, weak).argmax(1) == y).double().mean() < (clean == y).double().mean() - 0.3
 
 
+@needs_data("fashion-mnist")
 def test_a_small_measurement_writes_every_model_set_and_score(tmp_path, monkeypatch):
     tiny_checkpoint(tmp_path, "nade-test", "nade", {"hidden": 8}, monkeypatch)
     real = ood.load_split
