@@ -157,7 +157,7 @@ def build():
     if not names:
         return
     choices = [(shipped.label(c), c) for c in names]
-    default = next((c for _, c in choices if shipped.model_class(c).order_agnostic), choices[0][1])
+    default = next((c for _, c in choices if shipped.spec(c).cls.order_agnostic), choices[0][1])
     recording = gr.State(None, time_to_live=replay.RECORDING_TTL)
     with gr.Row():
         with gr.Column(scale=2, min_width=300):

@@ -5,7 +5,7 @@ import functools
 
 from gen_core import checkpoints
 from gen_core.data import DATASETS
-from gen_core.models import REGISTRY
+from gen_core.models import REGISTRY, Spec
 
 from .checks import fail
 
@@ -15,7 +15,7 @@ def names(task: str | None = None) -> tuple[str, ...]:
     """Checkpoints in checkpoints/, optionally only those of one task ('image', 'text', ...); models
     with a measured test NLL come first, best first (so every menu opens on the best model)."""
     names = [name for name in checkpoints.available()
-             if (task is None or task_of(name) == task) and checkpoints.problem(name) is None]
+             if checkpoints.problem(name) is None and (task is None or spec(name).task == task)]
     return tuple(sorted(names, key=measured_nll))
 
 
@@ -51,18 +51,11 @@ def measured_nll(name: str) -> float:
         return float("inf")
 
 
-def task_of(name: str) -> str | None:
-    """The registry task of a checkpoint, or None when its sidecar is unreadable."""
+def spec(name: str) -> Spec | None:
+    """The registry entry of a checkpoint's model (its task; its class, whose attributes say what it can do),
+    or None when the sidecar is unreadable."""
     try:
-        return REGISTRY[checkpoints.read_meta(name)["model"]].task
-    except checkpoints.CheckpointError:
-        return None
-
-
-def model_class(name: str) -> type | None:
-    """The class of a checkpoint's model (its attributes say what it can do), None when the sidecar is unreadable."""
-    try:
-        return REGISTRY[checkpoints.read_meta(name)["model"]].cls
+        return REGISTRY[checkpoints.read_meta(name)["model"]]
     except checkpoints.CheckpointError:
         return None
 

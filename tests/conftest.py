@@ -47,6 +47,15 @@ def pytest_runtest_setup(item):
         require_data(*marker.args)
 
 
+def randomized(model, std: float):
+    """``model`` with every weight redrawn from N(0, std²): large random weights make any dependence show up
+    clearly (a zero-initialized layer would hide it)."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, std)
+    return model
+
+
 def tiny_checkpoint(directory, name, model_name, config, monkeypatch):
     """Save a small untrained model as checkpoint ``name`` in ``directory`` and make the app use that folder."""
     from demo import shipped

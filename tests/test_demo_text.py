@@ -14,7 +14,6 @@ from demo import shipped, text
 from gen_core import checkpoints
 from gen_core.data.text import pack_name_hashes
 from gen_core.models import build
-from gen_core.models.charlm import draw_token
 from gen_core.tasks.text import CharLikelihood
 
 TINY = {"char_rnn": {"hidden": 8}, "char_lstm": {"hidden": 8, "n_layers": 1, "dropout": 0},

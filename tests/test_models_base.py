@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from gen_core.models import REGISTRY, build
+from conftest import randomized
 
 # small configs: the same classes and code paths as the shipped models, sized for a fast test
 TINY = {
@@ -32,11 +33,7 @@ IDS = [n + ("-K4" if "n_values" in o else "-orderings" if o else "") for n, o in
 
 def tiny(name, image_size, std=0.5, seed=0, **overrides):
     torch.manual_seed(seed)
-    model = build(name, {**TINY[name], "image_size": image_size, **overrides})
-    with torch.no_grad():  # large random weights, so that any dependence shows up clearly
-        for p in model.parameters():
-            p.normal_(0, std)
-    return model.eval()
+    return randomized(build(name, {**TINY[name], "image_size": image_size, **overrides}), std).eval()
 
 
 def random_images(model, n, seed=0):

@@ -1,19 +1,16 @@
-"""Row LSTM specifics (the generic AR properties are in test_autoregressive.py)."""
+"""Row LSTM specifics (the generic AR properties are in test_models_base.py)."""
 import itertools
 
 import torch
 
 from gen_core.models.pixelrnn import PixelRNN
+from conftest import randomized
 
 
 def random_model(std=0.3, seed=0, **config):
     """A model whose weights are all redrawn with a larger std, so that no dependence is too weak to see."""
     torch.manual_seed(seed)
-    model = PixelRNN(**config)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.normal_(0, std)
-    return model
+    return randomized(PixelRNN(**config), std)
 
 
 def test_logit_i_depends_on_exactly_the_earlier_pixels():

@@ -8,15 +8,12 @@ import torch
 
 from gen_core.models import REGISTRY, build
 from gen_core.models.rnade import RNADE
+from conftest import randomized
 
 
 def tiny(image_size, std=0.5, seed=0, hidden=8, components=3):
     torch.manual_seed(seed)
-    model = RNADE(image_size=image_size, hidden=hidden, components=components)
-    with torch.no_grad():  # random weights, so that any dependence shows up clearly
-        for p in model.parameters():
-            p.normal_(0, std)
-    return model.eval()
+    return randomized(RNADE(image_size=image_size, hidden=hidden, components=components), std).eval()
 
 
 def random_canvas(model, n, seed=0):

@@ -4,6 +4,7 @@ import torch
 
 from gen_core.models import REGISTRY, build
 from gen_core.receptive_field import before, receptive_field
+from conftest import randomized
 
 R, C = 14, 14
 POS = R * 28 + C
@@ -12,10 +13,7 @@ POS = R * 28 + C
 def field(name, **config):
     """A model of the registry's shape with random weights (a zero-initialized one would see nothing)."""
     torch.manual_seed(0)
-    model = build(name, {**REGISTRY[name].config, **config}).eval()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.normal_(0, 0.1)
+    model = randomized(build(name, {**REGISTRY[name].config, **config}), 0.1).eval()
     return model, receptive_field(model, POS)
 
 

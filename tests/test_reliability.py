@@ -1,7 +1,7 @@
 """The app as a public Space meets it: hostile input on every endpoint, a crowd on one model, many new
 visitors, heavy and light requests at once. Loopback only, every loop bounded in count and time."""
 import concurrent.futures
-import math
+import os
 import time
 
 import pytest
@@ -9,7 +9,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from demo import images
+from gen_core import bench
 
 CALL_TIMEOUT = 60  # seconds any one request may take, whatever it is sent
 
@@ -91,8 +91,7 @@ def test_sixteen_visitors_completing_on_one_made_get_the_serial_results(client):
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+    return bench.rss_mb(os.getpid())  # the app runs in this process
 
 
 def test_many_new_sessions_grow_memory_only_a_little(client):
@@ -128,9 +127,8 @@ def test_a_light_request_stays_fast_while_heavy_ones_run(client):
     busy = sum(not job.done() for job in heavy)
     for job in heavy:
         job.cancel()
-    light.sort()
-    p95 = light[min(len(light) - 1, math.ceil(0.95 * len(light)) - 1)]
-    print(f"{len(light)} slider updates under load: median {light[len(light) // 2]:.3f} s, p95 {p95:.3f} s; "
+    median, p95 = bench.quantiles(light)
+    print(f"{len(light)} slider updates under load: median {median:.3f} s, p95 {p95:.3f} s; "
           f"{busy} heavy requests still running")
     assert len(light) >= 5 and p95 < 2.0
 
