@@ -4,15 +4,20 @@ The messages are in the visitor's language (``i18n.say``: the page's ?lang=, els
 without a visitor; ``what`` names the value in English and is translated by ``i18n.what``."""
 from __future__ import annotations
 
+import functools
 import math
+import os
+import shutil
 from typing import NoReturn
 
 import gradio as gr
 from gradio.i18n import I18nData
+from gradio.utils import get_upload_folder
 
 from . import i18n
 
 MAX_SEED = 2**31 - 1
+MIN_FREE_MB = 64  # below this much free space in GRADIO_TEMP_DIR, events that answer with files say so
 
 
 def fail(message: str) -> NoReturn:
@@ -90,3 +95,29 @@ PICTURE = "msg.picture"  # i18n.TEXTS: the picture is damaged, or too large
 def Drawing(component):  # noqa: N802
     """A painting or drawing component whose unreadable or gigantic pictures become a clear message."""
     return guarded(component, PICTURE)
+
+
+def room_for_files() -> None:
+    """A message now, instead of Gradio's blank "Error" later, when the pictures this event returns cannot be
+    written: Gradio saves returned images as files in ``GRADIO_TEMP_DIR`` after the event function has run."""
+    folder = get_upload_folder()
+    try:
+        os.makedirs(folder, exist_ok=True)
+        free_mb = shutil.disk_usage(folder).free / 2**20
+        writable = os.access(folder, os.W_OK)
+    except OSError:
+        free_mb, writable = 0.0, False
+    if not writable:
+        fail(i18n.say("msg.read_only"))
+    if free_mb < MIN_FREE_MB:
+        fail(i18n.say("msg.disk_full", free=f"{free_mb:.0f}"))
+
+
+def writes_files(fn):
+    """``fn``, an event function whose pictures Gradio writes as files, first checking there is room for them."""
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        room_for_files()
+        return fn(*args, **kwargs)
+    checked.checks_room = True
+    return checked

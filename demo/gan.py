@@ -92,6 +92,7 @@ def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
     return fig
 
 
+@checks.writes_files
 def walk(name: str, seed_a=0, seed_b=1, steps=8, truncation=1.0, class_name=EVERY_CLASS):
     """(strip of G(z_t) along the great circle from z(seed_a) to z(seed_b), status with each D(x))."""
     seed_a = checks.whole(seed_a, "Seed A", 0, checks.MAX_SEED)
@@ -176,6 +177,7 @@ def epoch_range(name: str) -> tuple[int, int] | None:
     return None if t is None else (int(t["epoch"][0]), int(t["epoch"][-1]))
 
 
+@checks.writes_files
 def on_model(name: str):
     """Class choices for the chosen GAN, and the timeline slider over its epochs (showing the last)."""
     choices, span = class_choices(name), epoch_range(name)
@@ -239,6 +241,6 @@ def build():
         frame = gr.Image(picture, label=T("gan.frame"), format="png", elem_id="gan-timeline",
                          elem_classes="pix", height=420)
         curves = gr.Plot(figure, label=T("gan.curves"), show_label=False)
-    epoch.input(timeline, [name, epoch], [frame, curves], api_name="gan_timeline", trigger_mode="always_last",
-                show_progress="hidden")
+    epoch.input(checks.writes_files(timeline), [name, epoch], [frame, curves], api_name="gan_timeline",
+                trigger_mode="always_last", show_progress="hidden")
     gr.on([name.change], on_model, name, [class_name, epoch, frame, curves], api_visibility="private")

@@ -34,7 +34,7 @@ I18N = gr.I18n(**{lang: {key: texts[lang] for key, texts in TEXTS.items()} for l
 def T(key: str) -> I18nData:  # noqa: N802  (reads as the text it stands for)
     """The text ``key`` in the page's language (for component labels, values and titles)."""
     if key not in TEXTS:
-        raise KeyError(f"no translation for {key!r}: add it to demo/i18n.py TEXTS")
+        raise KeyError(f"no translation for {key!r}: add it to demo/translations.json")
     return I18N(key)
 
 

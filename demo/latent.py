@@ -90,6 +90,7 @@ def view(name: str, model, z: torch.Tensor, y: int | None):
     return image_grid(x), None if plane is None else plane.mark(z), z_text(z)
 
 
+@checks.writes_files
 def slide(name: str, class_name, *values):
     """A slider moved: (E[x | z], scatter with z marked, z as text) from the first z_dim slider values."""
     model = get(name)
@@ -114,6 +115,7 @@ def slider_updates(model, z: torch.Tensor) -> list:
                       label=f"z{d + 1}") if d < model.z_dim else checks.Slider(visible=False) for d in range(MAX_DIMS)]
 
 
+@checks.writes_files
 def decode_text(name: str, class_name, text: str):
     """Decode a code typed as comma-separated numbers: (E[x | z], scatter, z as text, the sliders set to z)."""
     model = get(name)
@@ -151,6 +153,7 @@ def encoded_view(name: str, class_name, image) -> dict:
             "note": note, "chart": chart}
 
 
+@checks.writes_files
 def encode(name: str, class_name, image):
     """Encode the current image: (sliders at its posterior mean, E[x | mu], manifold, scatter, their caption,
     z text, ELBO text and chart)."""
@@ -161,12 +164,14 @@ def encode(name: str, class_name, image):
             gr.Plot(v["chart"], visible=v["chart"] is not None))
 
 
+@checks.writes_files
 def restyle(name: str, class_name, *values):
     """The conditional VAE's class changed: the same style z decoded as the new class, and that class's plane."""
     model = get(name)
     return (*slide(name, class_name, *values), manifold(name, class_index(model, class_name)))
 
 
+@checks.writes_files
 def on_model(name: str, image):
     """A model was chosen: its class menu (conditional VAE only), then everything ``encode`` shows."""
     model = get(name)
@@ -184,6 +189,7 @@ def gallery_image(index) -> torch.Tensor:
     return binarize(gallery()[0][k:k + 1])
 
 
+@checks.writes_files
 def interpolation(name: str, class_name, first=0, second=1, steps=10):
     """[x_0 | E[x | z_lambda] for lambda = 0..1 | x_1] with z_0, z_1 the posterior means of two gallery images."""
     model = get(name)

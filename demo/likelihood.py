@@ -186,6 +186,7 @@ def caption(name: str, model, nll: float) -> str:
     return f"{name}: {nll:.1f} nats{note}"
 
 
+@checks.writes_files
 def score(image):
     """(table rows, heatmaps with captions, histogram plot) of ``image`` under every shipped image model."""
     image = picker.as_image(image)
@@ -207,6 +208,7 @@ def score(image):
     return rows, maps, plot(shown, *found.get(shown, (None, None)))
 
 
+@checks.writes_files
 def out_of_distribution(kind: str, image):
     """(state, preview) of an example anomaly made from the current image: noise, inverted or shifted."""
     x = picker.as_image(image)
@@ -222,6 +224,7 @@ def out_of_distribution(kind: str, image):
     return picker.show(x)
 
 
+@checks.writes_files
 def mnist_digit(index):
     """(state, preview, note, next index): the shipped MNIST test digit ``index`` (cycling through them)."""
     digits, labels = mnist_gallery()
@@ -237,6 +240,7 @@ def classifier():
     return shipped.get(name)
 
 
+@checks.writes_files
 def adversarial(image):
     """(state, preview, note): a PGD adversarial example of the current image against the shipped classifier,
     aimed away from the class it predicts now, with its prediction before and after."""

@@ -41,10 +41,12 @@ def as_image(image) -> torch.Tensor:
     return torch.from_numpy(np.clip(a, 0, 255).astype(np.uint8))[None, None]
 
 
+@checks.writes_files
 def pick(evt: gr.SelectData):
     return show(gallery()[0][evt.index:evt.index + 1])
 
 
+@checks.writes_files
 def from_upload(path):
     try:
         return show(images.to_gray28(path))
@@ -52,6 +54,7 @@ def from_upload(path):
         checks.fail(str(e))
 
 
+@checks.writes_files
 def from_drawing(value):
     strokes = images.drawing(value)
     if strokes is None:

@@ -71,6 +71,7 @@ def training_set():
     return neighbours.training_index()
 
 
+@checks.writes_files
 def nearest(rec: Recording | None):
     """Gallery of (sample, its nearest training image) pairs with the Hamming distance, and a line for scale."""
     if rec is None or rec.steps == 0:

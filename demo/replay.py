@@ -148,6 +148,7 @@ def distribution_figure(dist: np.ndarray, value: float, n_values: int, mean: flo
     return fig
 
 
+@checks.writes_files
 def inspect(name: str, rec: Recording | None, k, j, temperature) -> tuple:
     """(overlay picture, distribution figure, text) for step k of image j of the recording."""
     if rec is None or rec.steps == 0:
@@ -242,7 +243,7 @@ def build(name: gr.Dropdown, recording: gr.State, temperature, pictures: list, p
     about = gr.Markdown(elem_id=f"{prefix}-about")
     timer = gr.Timer(SPEEDS["5 pixels / s"][0], active=False)
     shown = [*pictures, seen, dist, about]
-    show_step = functools.partial(show, picture=picture, count=len(pictures))
+    show_step = checks.writes_files(functools.partial(show, picture=picture, count=len(pictures)))
     inputs = [name, recording, step, image, temperature]
     options = {"show_progress": "hidden", "concurrency_limit": None, "api_visibility": "private"}
     gr.on([step.input, image.change], show_step, inputs, shown, trigger_mode="always_last", **options)

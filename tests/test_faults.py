@@ -61,3 +61,31 @@ def test_the_app_starts_and_says_what_is_broken(shelf, kind):
     assert problems[0] in board.board()[1]     # the Models board lists it
     companion_only = kind.endswith(("timeline truncated", "latents truncated"))
     assert (name in shipped.names()) == companion_only  # a damaged companion costs only its own view
+
+
+def test_every_event_answering_with_picture_files_first_checks_there_is_room_for_them():
+    import gradio as gr
+
+    app = build_app()
+    unchecked = [f.name for f in app.fns.values()
+                 if any(isinstance(o, (gr.Image, gr.Gallery)) for o in f.outputs)
+                 and not getattr(f.fn, "checks_room", False)]
+    assert not unchecked
+
+
+@pytest.mark.parametrize("trouble, says", [("full", "disk is full"), ("read-only", "read-only")])
+def test_a_full_or_read_only_temp_dir_is_a_message_not_a_blank_error(monkeypatch, trouble, says):
+    import collections
+
+    import gradio as gr
+
+    from demo import checks, latent, picker
+
+    if trouble == "full":
+        usage = collections.namedtuple("usage", "total used free")
+        monkeypatch.setattr(checks.shutil, "disk_usage", lambda folder: usage(10**9, 10**9, 10**6))
+    else:
+        monkeypatch.setattr(checks.os, "access", lambda folder, mode: False)
+    for event, args in ((latent.slide, ("vae", None, 0.0, 0.0)), (picker.from_drawing, (None,))):
+        with pytest.raises(gr.Error, match=says):
+            event(*args)
