@@ -1,15 +1,24 @@
 """Small layout pieces every tab shares."""
 from __future__ import annotations
 
-import gradio as gr
-
 import os
+import threading
+
+import gradio as gr
 
 from . import shipped
 
+WORKERS = int(os.environ.get("GENLAB_HEAVY_WORKERS", "2"))  # model-heavy work at once: one per core
 # every event that runs a model over many steps shares one queue of this many workers (the cores), so a
 # crowd on one tab cannot starve another and sliders (concurrency_limit=None) never wait behind them
-HEAVY = {"concurrency_id": "heavy", "concurrency_limit": int(os.environ.get("GENLAB_HEAVY_WORKERS", "2"))}
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": WORKERS}
+# except Generate: its requests wait (up to this many at once) for a shared round of their model's batched
+# draw (gen_core.batching), and the rounds themselves take the WORKERS permits of ROUNDS
+WAITING = int(os.environ.get("GENLAB_WAITING", "48"))
+BATCHED = {"concurrency_id": "batched", "concurrency_limit": WAITING}
+ROUNDS = threading.Semaphore(WORKERS)
+# Gradio's worker threads: each waiting request holds one, and the light events need theirs too
+MAX_THREADS = 40 + WAITING
 
 # $...$ inline and $$...$$ display equations (gr.Markdown renders only $$ by default)
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]

@@ -9,6 +9,7 @@ import gradio as gr
 import torch
 
 from gen_core import neighbours
+from gen_core.batching import Batcher
 from gen_core.data import DataNotFound, binarize
 from gen_core.recording import Recording
 from gen_core.sampling import iter_sample
@@ -39,13 +40,19 @@ def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None
         yield from streamed(name, model, n, seed, temperature, run)
 
 
+@functools.cache
+def batcher(model) -> Batcher:
+    """The one batcher of a shipped model: visitors pressing Generate at once share its rounds."""
+    return Batcher(model, layout.ROUNDS)
+
+
 def streamed(name: str, model, n: int, seed: int, temperature: float, run: replay.Run):
     """The frames of ``generate``: every row, until the draw ends or the visitor stops it."""
     generator = torch.Generator().manual_seed(seed)
     every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
     rec = Recording.start(model, n)
     t0 = time.perf_counter()
-    for step in iter_sample(model, n, temperature=temperature, generator=generator):
+    for step in batcher(model).iter_sample(n, temperature, generator):
         rec.add(model, step, temperature)
         if (step.i + 1) % every == 0 and rec.steps < model.num_pixels:
             if run.stopped():
@@ -194,7 +201,7 @@ def build():
     with gr.Accordion(T("pixels.step_title"), open=True):
         step, follow = replay.build(name, recording, temperature, [canvas, probs], "pixels")
     follow(go.click(generate, [name, seed, temperature, n], [canvas, probs, status, recording, step],
-                    api_name="generate", **layout.HEAVY))
+                    api_name="generate", **layout.BATCHED))
     stop.click(replay.ask_to_stop("pixels"), None, None, concurrency_limit=None, api_visibility="private")
     name.change(map_label, name, probs, api_visibility="private", show_progress="hidden")
     with gr.Accordion(T("pixels.memo_title"), open=False):

@@ -118,18 +118,40 @@ class Step(NamedTuple):
     out: torch.Tensor | None
 
 
+class Draw(NamedTuple):
+    """``n`` rows of a batch drawn at their own ``temperature`` with their own random ``generator``: several
+    requests share one loop (``gen_core.batching``) and each gets the images it would get alone."""
+    n: int
+    temperature: float = 1.0
+    generator: torch.Generator | None = None
+
+
+def draw_rows(model, out: torch.Tensor, draws: list[Draw]):
+    """``model.draw`` for each request's rows of ``out`` [sum n, C]: (values, probability-map entries)."""
+    if len(draws) == 1:
+        return model.draw(out, draws[0].temperature, draws[0].generator)
+    parts = [model.draw(rows, d.temperature, d.generator) for rows, d in zip(out.split([d.n for d in draws]), draws)]
+    return torch.cat([v for v, _ in parts]), torch.cat([p for _, p in parts])
+
+
+def iter_sample(model, n: int, *, temperature: float = 1.0, generator: torch.Generator | None = None, **options):
+    """``iter_draws`` for n images drawn at one temperature with one generator."""
+    return iter_draws(model, [Draw(n, temperature, generator)], **options)
+
+
 @torch.no_grad()
-def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: float = 1.0,
-                generator: torch.Generator | None = None, stepper=None):
+def iter_draws(model, draws: list[Draw], *, known=None, known_mask=None, stepper=None):
     """Yield a ``Step`` (i, pos, x, probs, out) after each of the D pixels: step, the pixel drawn, canvas
-    [n,1,H,W], probability map [n,1,H,W] and the step's output (the logits drawn from).
+    [n,1,H,W], probability map [n,1,H,W] and the step's output (the logits drawn from); n = the rows of all
+    ``draws`` together, each request's rows drawn at its own temperature with its own generator.
 
     ``known``/``known_mask`` ([H,W], [1,H,W] or [n,1,H,W]) fix pixels for completion; those pixels keep
     their values whatever the model says. ``stepper(model, x)`` makes the per-pixel step (default: the
     model's own; ``RecomputeStepper`` for the naive one). The same tensors are updated in place and
     yielded each time: copy them to keep a frame.
     """
-    if n < 1:
+    n = sum(d.n for d in draws)
+    if not draws or min(d.n for d in draws) < 1:
         raise ValueError("n must be at least 1")
     device = model.order.device
     shape = (n, 1, model.image_size, model.image_size)
@@ -150,7 +172,7 @@ def iter_sample(model, n: int, *, known=None, known_mask=None, temperature: floa
         is_known, out = m_flat[:, pos], None
         if not (step.skippable and bool(is_known.all())):
             out = step(i)
-            value, p = model.draw(out, temperature, generator)
+            value, p = draw_rows(model, out, draws)
             x_flat[:, pos] = torch.where(is_known, x_flat[:, pos], value)
             p_flat[:, pos] = torch.where(is_known, p_flat[:, pos], p)
         yield Step(i, pos, x, probs, out)

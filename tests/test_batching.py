@@ -1,0 +1,77 @@
+"""Requests that share a round of one batched loop get exactly the images they would get alone."""
+import threading
+import time
+
+import pytest
+import torch
+
+from gen_core.batching import Batcher
+from test_models_base import NAMES, tiny
+
+REQUESTS = [(1, 1.0, 3), (2, 0.7, 5), (3, 1.3, 7)]  # (images, temperature, seed)
+
+
+def at_once(batcher: Batcher, rounds: threading.Semaphore, requests, consume):
+    """Run ``consume(k, steps)`` for every request at once, all of them held until they wait together."""
+    rounds.acquire()  # the worker cannot start a round until every request is waiting
+    threads = [threading.Thread(target=consume, args=(k, batcher.iter_sample(n, t, torch.Generator().manual_seed(s))))
+               for k, (n, t, s) in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while len(batcher.waiting) < len(requests) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rounds.release()
+    for thread in threads:
+        thread.join(60)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_requests_drawn_together_get_the_images_they_get_alone(name):
+    model = tiny(name, 5, std=0.3)
+    rounds, results = threading.Semaphore(1), {}
+    batcher = Batcher(model, rounds)
+
+    def consume(k, steps):
+        results[k] = [step for step in steps]
+
+    at_once(batcher, rounds, REQUESTS, consume)
+    assert batcher.round_sizes == [len(REQUESTS)]
+    for k, (n, temperature, seed) in enumerate(REQUESTS):
+        alone = model.sample(n, temperature=temperature, generator=torch.Generator().manual_seed(seed))
+        steps = results[k]
+        assert len(steps) == model.num_pixels and steps[-1].x.shape[0] == n
+        assert torch.equal(steps[-1].x, alone)
+
+
+def test_a_request_that_gives_up_leaves_the_others_untouched_and_the_worker_rests():
+    model = tiny("pixelcnn", 5, std=0.3)
+    rounds, results = threading.Semaphore(1), {}
+    batcher = Batcher(model, rounds, idle_s=0.05)
+
+    def consume(k, steps):
+        if k == 0:
+            next(steps)
+            steps.close()  # the visitor pressed Stop after one step
+        else:
+            results[k] = list(steps)[-1].x
+
+    at_once(batcher, rounds, REQUESTS, consume)
+    assert batcher.round_sizes == [len(REQUESTS)]
+    for k in (1, 2):
+        n, temperature, seed = REQUESTS[k]
+        assert torch.equal(results[k], model.sample(n, temperature=temperature,
+                                                    generator=torch.Generator().manual_seed(seed)))
+    deadline = time.monotonic() + 10
+    while batcher.worker is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert batcher.worker is None
+    again = list(batcher.iter_sample(1, 1.0, torch.Generator().manual_seed(3)))  # a new worker serves it
+    assert torch.equal(again[-1].x, model.sample(1, generator=torch.Generator().manual_seed(3)))
+
+
+def test_a_round_takes_at_most_max_images_rows():
+    rounds = threading.Semaphore(1)
+    batcher = Batcher(tiny("fvsbn", 4), rounds, max_images=3)
+    at_once(batcher, rounds, [(2, 1.0, 0)] * 3, lambda k, steps: list(steps))
+    assert batcher.round_sizes == [1, 1, 1]  # 2 + 2 rows would not fit in 3
