@@ -90,6 +90,22 @@ def test_sixteen_visitors_completing_on_one_made_get_the_serial_results(client):
     assert parallel == serial and len(set(serial)) == len(serial)  # same pictures; each request its own
 
 
+def test_visitors_pressing_generate_at_once_share_rounds_and_get_the_serial_results(client):
+    from demo import pixels, shipped
+
+    name = "pixelcnn-fashion-mnist"
+    args = [(name, seed, temperature, n) for seed, temperature, n in ((1, 1.0, 1), (2, 0.8, 3), (3, 1.2, 2),
+                                                                      (4, 1.0, 4), (5, 0.9, 1), (6, 1.0, 2))]
+    draw = lambda a: client.predict(*a, api_name="/generate")[:2]  # noqa: E731  (canvas and probability map)
+    serial = [draw(a) for a in args]
+    rounds = pixels.batcher(shipped.get(name)).round_sizes
+    before = len(rounds)
+    with concurrent.futures.ThreadPoolExecutor(len(args)) as pool:
+        parallel = list(pool.map(draw, args))
+    assert parallel == serial and len(set(map(str, serial))) == len(serial)
+    assert len(rounds) - before < len(args)  # some requests shared a round
+
+
 def rss_mb() -> float:
     return bench.rss_mb(os.getpid())  # the app runs in this process
 
