@@ -56,6 +56,20 @@ def test_one_step_at_a_time_gives_the_teacher_forced_logits(name):
     torch.testing.assert_close(torch.stack(steps, 1), full, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("name", list(TINY))
+def test_reading_a_prime_at_once_leaves_the_state_of_reading_it_token_by_token(name):
+    model = tiny(name)
+    x = tokens(model, 3, 20)
+    with torch.no_grad():
+        full = model.logits(x)
+        o, state = model.read(x[:, :12])
+        steps = [o]
+        for t in range(12, 19):
+            o, state = model.step(x[:, t], state)
+            steps.append(o)
+    torch.testing.assert_close(torch.stack(steps, 1), full[:, 11:19], atol=1e-5, rtol=1e-5)
+
+
 # -- the sampling loop --------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(TINY))
 def test_sampling_is_deterministic_under_a_seed(name):

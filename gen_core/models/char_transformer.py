@@ -9,7 +9,8 @@ positions s <= t only (the causal mask), and
 Unlike the RNN there is no state carried from step to step: position t looks back at every earlier
 position directly, but only within ``context`` characters (the size of P). Training computes all T
 outputs in one pass; sampling keeps every layer's keys and values in a KV cache, so each new
-character costs one row of attention instead of a whole T x T pass.
+character costs one row of attention instead of a whole T x T pass (a prime is read into the cache in
+one pass).
 """
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ class CharTransformer(CharLM):
 
     def start(self, n):
         return self.net.new_cache(n, self.context + 1)
+
+    def read(self, x):
+        """All of x [n, L] in one teacher-forced pass that also fills the KV cache (a prime, or a restart)."""
+        cache = self.start(x.shape[0])
+        return self.W_out(self.net(self.W_e(x) + self.P[:x.shape[1]], cache)[:, -1]), cache
 
     def step(self, token, cache):
         t = cache.length[0]  # positions already read

@@ -17,7 +17,7 @@ full pass over everything read for every token (``RecomputeReader``, the naive w
 
 Sampling draws x_{t+1} ~ softmax(o_t / T), keeping only the k most likely tokens when ``top_k``
 is set; T = 0 is greedy (argmax). A model with a finite ``context`` (the transformer) that runs out
-of it is restarted on <start> plus the last context/2 characters.
+of it is restarted on <start> plus the last context/2 characters, read in one pass (``read``).
 """
 from __future__ import annotations
 
@@ -82,6 +82,14 @@ class CharLM(nn.Module, abc.ABC):
     @abc.abstractmethod
     def step(self, token: torch.Tensor, state) -> tuple[torch.Tensor, object]:
         """Read the next token [n]; return the logits [n, V] of the token after it, and the new state."""
+
+    def read(self, x: torch.Tensor) -> tuple[torch.Tensor, object]:
+        """Read x_0..x_{L-1} [n, L] from the empty state: (the logits [n, V] of the token after them, the state).
+        Here one ``step`` per token; a model that can read a whole sequence in one pass overrides it."""
+        state = self.start(x.shape[0])
+        for token in x.T:
+            logits, state = self.step(token, state)
+        return logits, state
 
     # -- text in, text out -----------------------------------------------------------------------
     def prime(self, text: str, max_chars: int | None = None) -> Prime:
@@ -175,9 +183,7 @@ class StepReader(Reader):
             _, logits, state = self.read_last
             self.state = copy.deepcopy(state)
             return logits
-        self.state = self.model.start(len(self.start_tokens))
-        for token in torch.cat([self.start_tokens, chars], dim=1).T:
-            logits, self.state = self.model.step(token, self.state)
+        logits, self.state = self.model.read(torch.cat([self.start_tokens, chars], dim=1))
         self.read_last = chars.clone(), logits, copy.deepcopy(self.state)
         return logits
 

@@ -39,6 +39,14 @@ class KVCache:
         self.v = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(n_layers)]
         self.length = [0] * n_layers
 
+    def fill(self, layer: int, k: torch.Tensor, v: torch.Tensor):
+        """Store k, v [B, n_heads, T, d_head] of positions 1..T in layer's empty cache."""
+        if self.length[layer]:
+            raise ValueError("fill needs an empty cache")
+        T = k.shape[2]
+        self.k[layer][:, :, :T], self.v[layer][:, :, :T] = k, v
+        self.length[layer] = T
+
     def append(self, layer: int, k: torch.Tensor, v: torch.Tensor):
         """Store k, v [B, n_heads, 1, d_head] of layer's next position; return its k_1..t, v_1..t."""
         t = self.length[layer]
@@ -74,8 +82,11 @@ class CausalSelfAttention(nn.Module):
         B, _, T, _ = a.shape
         return self.W_o(a.transpose(1, 2).reshape(B, T, -1))
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+        """Every position of h [B, T, d] at once; with an empty ``cache``, its keys and values are kept there."""
         q, k, v = self.qkv(h)
+        if cache is not None:
+            cache.fill(layer, k, v)
         return self.merge(F.scaled_dot_product_attention(q, k, v, is_causal=True))
 
     def step(self, h_t: torch.Tensor, cache: KVCache, layer: int) -> torch.Tensor:
@@ -99,8 +110,8 @@ class TransformerBlock(nn.Module):
         """W_2 GELU(W_1 LN(h)), position by position."""
         return self.W_2(F.gelu(self.W_1(self.ln_mlp(h))))
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        h = h + self.attn(self.ln_attn(h))
+    def forward(self, h: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+        h = h + self.attn(self.ln_attn(h), cache, layer)
         return h + self.mlp(h)
 
     def step(self, h_t: torch.Tensor, cache: KVCache, layer: int) -> torch.Tensor:
@@ -128,9 +139,10 @@ class CausalTransformer(nn.Module):
                 nn.init.normal_(W.weight, std=std)
                 nn.init.zeros_(W.bias)
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        for block in self.blocks:
-            h = block(h)
+    def forward(self, h: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        """[B, T, d] -> [B, T, d]; with an empty ``cache``, every layer's keys and values are kept there."""
+        for layer, block in enumerate(self.blocks):
+            h = block(h, cache, layer)
         return self.ln_f(h)
 
     def step(self, h_t: torch.Tensor, cache: KVCache) -> torch.Tensor:
