@@ -5,7 +5,9 @@ with the model's own stepper; the same per-step cost with the naive stepper that
 whole image for every pixel (timed over ``--naive-steps`` steps and extrapolated), and the ratio.
 Per GAN: the time to draw a 64-image grid, G(z) and D(x) for each (one forward pass each).
 Per VAE / autoencoder: the core's share of one Latent-tab slider update (decode z, lay the image out),
-median and 95th percentile. ``--ui``: serve app.py and time start-up and Generate end to end.
+median and 95th percentile. A crowd: 32 requests of 1-4 images arriving at once on PixelCNN, drawn by two
+workers one request at a time (as without batching) and through one ``batching.Batcher`` (rounds shared):
+latency p50/p95 and images per second. ``--ui``: serve app.py and time start-up and Generate end to end.
 Uses the shipped checkpoint when there is one (timings do not depend on the weights otherwise).
 ``--train``: instead, seconds per training step of every image model (a batch of the registry's
 size; loss, backward, Adam), in float32 and under bf16 autocast (``train --cpu-bf16``).
@@ -27,8 +29,9 @@ import torch
 
 from . import checkpoints
 from .models import REGISTRY, build
+from .batching import Batcher
 from .models.charlm import RecomputeReader, StepReader, iter_generate
-from .sampling import RecomputeStepper, iter_sample
+from .sampling import RecomputeStepper, iter_sample, sample
 
 
 def model_for(name: str, dataset: str = "fashion-mnist"):
@@ -60,6 +63,44 @@ def bench(names=None, n: int = 16, naive_steps: int = 30) -> list[dict]:
                      "ms_per_step": 1e3 * step, f"s_for_{n}_images": total,
                      "naive_ms_per_step": 1e3 * naive, "speedup_vs_naive": naive / step})
     return rows
+
+
+def latencies(draw, requests, workers: int) -> tuple[list[float], float]:
+    """(seconds from the start to each request's end, seconds for all) when ``requests`` (args of ``draw``)
+    all arrive at once and ``workers`` threads serve them in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    t0 = time.perf_counter()
+
+    def served(request):
+        draw(*request)
+        return time.perf_counter() - t0
+
+    with ThreadPoolExecutor(workers) as pool:
+        done = list(pool.map(served, requests))
+    return done, time.perf_counter() - t0
+
+
+def crowd_batching(name: str = "pixelcnn", clients: int = 32, workers: int = 2) -> dict:
+    """``clients`` requests of 1-4 images at once: served by ``workers`` one request each at a time, then
+    merged into the shared rounds of one batcher (whose rounds take ``workers`` permits)."""
+    import collections
+    import threading
+
+    model, shipped = model_for(name)
+    requests = [(1 + k % 4, k) for k in range(clients)]
+    batcher = Batcher(model, threading.Semaphore(workers))
+    alone = lambda n, seed: sample(model, n, generator=torch.Generator().manual_seed(seed))  # noqa: E731
+    shared = lambda n, seed: collections.deque(  # noqa: E731  (run the stream to its end)
+        batcher.iter_sample(n, 1.0, torch.Generator().manual_seed(seed)), maxlen=0)
+    row = {"model": f"{name} crowd", "shipped": shipped, "parameters": sum(p.numel() for p in model.parameters()),
+           "clients": clients, "images": sum(n for n, _ in requests)}
+    for how, draw, threads in (("alone", alone, workers), ("batched", shared, clients)):
+        done, seconds = latencies(draw, requests, threads)
+        row |= {f"{how}_p50_s": quantiles(done)[0], f"{how}_p95_s": quantiles(done)[1],
+                f"{how}_images_per_s": row["images"] / seconds}
+    row["rounds"] = batcher.round_sizes
+    return row
 
 
 @torch.no_grad()
@@ -375,6 +416,10 @@ def train_table(names, args) -> list[dict]:
 
 
 FAMILY_LINES = (  # the other families: what times them, and their line of the report
+    ("image", lambda names: [crowd_batching(*(names or [])[:1])],
+     lambda r: f"{r['clients']} requests, {r['images']} images at once: p50 / p95 {r['alone_p50_s']:.1f} / "
+               f"{r['alone_p95_s']:.1f} s one by one, {r['batched_p50_s']:.1f} / {r['batched_p95_s']:.1f} s batched "
+               f"({r['alone_images_per_s']:.0f} -> {r['batched_images_per_s']:.0f} images/s)"),
     ("gan", gan_grid, lambda r: f"64-image grid, G(z) and D(x): {r['ms_for_64_image_grid']:.1f} ms"),
     ("text", text_rates, lambda r: f"sampling: {r['chars_per_s']:,.0f} characters/s "
                                    f"(naive full recompute: {r['naive_chars_per_s']:,.0f})"),

@@ -54,3 +54,10 @@ def test_training_steps_are_timed_in_both_precisions(capsys):
     assert [r["model"] for r in rows] == ["fvsbn"]
     assert rows[0]["s_per_step_float32"] > 0 and rows[0]["s_per_step_bf16"] > 0 and rows[0]["batch_size"] == 100
     assert "fvsbn" in capsys.readouterr().out
+
+
+def test_a_crowd_is_timed_one_by_one_and_batched_and_the_batched_rounds_are_shared():
+    row = bench.crowd_batching("fvsbn", clients=6)
+    assert row["images"] == 1 + 2 + 3 + 4 + 1 + 2
+    assert 0 < row["batched_p50_s"] <= row["batched_p95_s"] and 0 < row["alone_p50_s"] <= row["alone_p95_s"]
+    assert sum(row["rounds"]) == 6 and len(row["rounds"]) < 6  # some requests shared a round
