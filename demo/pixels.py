@@ -43,7 +43,7 @@ def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None
 @functools.cache
 def batcher(model) -> Batcher:
     """The one batcher of a shipped model: visitors pressing Generate at once share its rounds."""
-    return Batcher(model, layout.ROUNDS)
+    return Batcher(model, layout.ROUNDS, workers=layout.WORKERS)
 
 
 def streamed(name: str, model, n: int, seed: int, temperature: float, run: replay.Run):

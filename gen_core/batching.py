@@ -8,7 +8,9 @@ rows [a, b) belong to one request and are drawn at its temperature with its gene
 (``sampling.Draw``), so every request gets the images it would get alone, and its own stream of steps.
 
 Rounds of all batchers take a permit from ``rounds`` (a semaphore: how many run at once, e.g. one per
-core). A batcher's worker thread ends after ``idle_s`` seconds without requests.
+core). A batcher runs up to ``workers`` rounds at once (a request that arrives while every worker is
+drawing starts another, so a crowd on one model keeps every core busy); a worker thread ends after
+``idle_s`` seconds without requests.
 """
 from __future__ import annotations
 
@@ -31,11 +33,12 @@ class _Ticket:
 class Batcher:
     """Merges concurrent ``iter_sample`` calls on ``model`` into rounds of one batched ``iter_draws`` loop."""
 
-    def __init__(self, model, rounds: threading.Semaphore, max_images: int = 64, idle_s: float = 30.0):
-        self.model, self.rounds, self.max_images, self.idle_s = model, rounds, max_images, idle_s
+    def __init__(self, model, rounds: threading.Semaphore, workers: int = 2, max_images: int = 64,
+                 idle_s: float = 30.0):
+        self.model, self.rounds, self.workers, self.max_images, self.idle_s = model, rounds, workers, max_images, idle_s
         self.lock = threading.Condition()
         self.waiting: list[_Ticket] = []
-        self.worker: threading.Thread | None = None
+        self.live = self.idle = 0  # worker threads alive, and those of them waiting for requests
         self.round_sizes: list[int] = []  # requests per round so far (what bench and the tests read)
 
     def iter_sample(self, n: int, temperature: float = 1.0, generator=None):
@@ -44,9 +47,9 @@ class Batcher:
         ticket = _Ticket(Draw(n, temperature, generator))
         with self.lock:
             self.waiting.append(ticket)
-            if self.worker is None:
-                self.worker = threading.Thread(target=self._serve, daemon=True, name="genlab-batcher")
-                self.worker.start()
+            if not self.idle and self.live < self.workers:
+                self.live += 1
+                threading.Thread(target=self._serve, daemon=True, name="genlab-batcher").start()
             self.lock.notify()
         try:
             while (item := ticket.steps.get()) is not _DONE:
@@ -59,24 +62,30 @@ class Batcher:
     def _serve(self):
         while self._requests_came():
             with self.rounds:  # requests arriving while the permit is awaited join this round
-                self._draw(self._take_round())
+                batch = self._take_round()
+                if batch:  # (another worker may have taken them all)
+                    self._draw(batch)
 
     def _requests_came(self) -> bool:
         """Wait for a request; False (and the worker ends) after ``idle_s`` seconds without one."""
         with self.lock:
-            if self.lock.wait_for(lambda: self.waiting, timeout=self.idle_s):
-                return True
-            self.worker = None
-            return False
+            self.idle += 1
+            came = self.lock.wait_for(lambda: self.waiting, timeout=self.idle_s)
+            self.idle -= 1
+            if not came:
+                self.live -= 1
+            return came
 
     def _take_round(self) -> list[_Ticket]:
-        """The waiting requests, oldest first, that fit in ``max_images`` rows (the first always does)."""
+        """The waiting requests, oldest first, that fit in ``max_images`` rows (the first always does); none
+        when other workers took them first."""
         with self.lock:
             batch, rows = [], 0
             while self.waiting and (not batch or rows + self.waiting[0].draw.n <= self.max_images):
                 batch.append(self.waiting.pop(0))
                 rows += batch[-1].draw.n
-            self.round_sizes.append(len(batch))
+            if batch:
+                self.round_sizes.append(len(batch))
             return batch
 
     def _draw(self, batch: list[_Ticket]):

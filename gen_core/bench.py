@@ -89,7 +89,7 @@ def crowd_batching(name: str = "pixelcnn", clients: int = 32, workers: int = 2) 
 
     model, shipped = model_for(name)
     requests = [(1 + k % 4, k) for k in range(clients)]
-    batcher = Batcher(model, threading.Semaphore(workers))
+    batcher = Batcher(model, threading.Semaphore(workers), workers=workers)
     alone = lambda n, seed: sample(model, n, generator=torch.Generator().manual_seed(seed))  # noqa: E731
     shared = lambda n, seed: collections.deque(  # noqa: E731  (run the stream to its end)
         batcher.iter_sample(n, 1.0, torch.Generator().manual_seed(seed)), maxlen=0)

@@ -30,7 +30,7 @@ def at_once(batcher: Batcher, rounds: threading.Semaphore, requests, consume):
 def test_requests_drawn_together_get_the_images_they_get_alone(name):
     model = tiny(name, 5, std=0.3)
     rounds, results = threading.Semaphore(1), {}
-    batcher = Batcher(model, rounds)
+    batcher = Batcher(model, rounds, workers=1)
 
     def consume(k, steps):
         results[k] = [step for step in steps]
@@ -47,7 +47,7 @@ def test_requests_drawn_together_get_the_images_they_get_alone(name):
 def test_a_request_that_gives_up_leaves_the_others_untouched_and_the_worker_rests():
     model = tiny("pixelcnn", 5, std=0.3)
     rounds, results = threading.Semaphore(1), {}
-    batcher = Batcher(model, rounds, idle_s=0.05)
+    batcher = Batcher(model, rounds, workers=1, idle_s=0.05)
 
     def consume(k, steps):
         if k == 0:
@@ -63,15 +63,42 @@ def test_a_request_that_gives_up_leaves_the_others_untouched_and_the_worker_rest
         assert torch.equal(results[k], model.sample(n, temperature=temperature,
                                                     generator=torch.Generator().manual_seed(seed)))
     deadline = time.monotonic() + 10
-    while batcher.worker is not None and time.monotonic() < deadline:
+    while batcher.live and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert batcher.worker is None
+    assert batcher.live == 0
     again = list(batcher.iter_sample(1, 1.0, torch.Generator().manual_seed(3)))  # a new worker serves it
     assert torch.equal(again[-1].x, model.sample(1, generator=torch.Generator().manual_seed(3)))
 
 
 def test_a_round_takes_at_most_max_images_rows():
     rounds = threading.Semaphore(1)
-    batcher = Batcher(tiny("fvsbn", 4), rounds, max_images=3)
+    batcher = Batcher(tiny("fvsbn", 4), rounds, workers=1, max_images=3)
     at_once(batcher, rounds, [(2, 1.0, 0)] * 3, lambda k, steps: list(steps))
     assert batcher.round_sizes == [1, 1, 1]  # 2 + 2 rows would not fit in 3
+
+
+def test_a_second_worker_draws_beside_a_busy_one_and_both_get_their_images():
+    model, gate = tiny("pixelcnn", 5, std=0.3), threading.Event()
+    own_stepper = model.stepper
+
+    class Held:  # the 2-image round stops at its second step until the gate opens
+        def __init__(self, x):
+            self.step = own_stepper(x)
+            self.positions, self.skippable = self.step.positions, self.step.skippable
+
+        def __call__(self, i):
+            if i == 1 and len(self.step.x) == 2:
+                gate.wait(10)
+            return self.step(i)
+
+    model.stepper = Held
+    batcher = Batcher(model, threading.Semaphore(2), workers=2)
+    first = batcher.iter_sample(2, 1.0, torch.Generator().manual_seed(1))
+    held = [next(first)]  # the first worker now waits at the gate, in the middle of its round
+    second = list(batcher.iter_sample(3, 1.0, torch.Generator().manual_seed(2)))  # a second worker serves it
+    assert batcher.live == 2 and batcher.round_sizes == [1, 1]
+    gate.set()
+    held += list(first)
+    del model.stepper
+    for steps, (n, seed) in ((held, (2, 1)), (second, (3, 2))):
+        assert torch.equal(steps[-1].x, model.sample(n, generator=torch.Generator().manual_seed(seed)))
