@@ -30,7 +30,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn import MaskedConv2d, PixelHead, pointwise
+from ..nn import MaskedConv2d, PixelHead, cache, pointwise
 from ..sampling import PaddedCanvasStepper
 from .base import ImageAR
 
@@ -117,7 +117,7 @@ class GatedPixelCNNStepper(PaddedCanvasStepper):
         n, size, side = x.shape[0], model.image_size, self.x_pad.shape[-1]
         channels = model.input_h.out_channels
         self.v_in = [x.new_zeros(n, channels, size, size) for _ in model.layers]
-        self.h_in = [x.new_zeros(n, channels, side, side) for _ in model.layers]
+        self.h_in = [cache(x, n, channels, side, side) for _ in model.layers]
         self.links = [x.new_zeros(n, 2 * channels, 1, size) for _ in model.layers]
 
     def __call__(self, i):
@@ -126,9 +126,9 @@ class GatedPixelCNNStepper(PaddedCanvasStepper):
         if c == 0:
             self.vertical_row(r)
         h = m.input_h.at(self.x_pad, r, c, p)
-        for layer, cache, link in zip(m.layers, self.h_in, self.links):
-            cache[:, :, r + p, c + p] = h
-            h = h + pointwise(layer.res, gate(layer.h_conv.at(cache, r, c, p) + link[:, :, 0, c]))
+        for layer, h_in, link in zip(m.layers, self.h_in, self.links):
+            h_in[:, :, r + p, c + p] = h
+            h = h + pointwise(layer.res, gate(layer.h_conv.at(h_in, r, c, p) + link[:, :, 0, c]))
         return m.head.at(h)
 
     def vertical_row(self, r: int) -> None:

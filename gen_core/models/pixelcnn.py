@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn import MaskedConv2d, pointwise
+from ..nn import MaskedConv2d, cache, pointwise
 from ..sampling import PaddedCanvasStepper
 from .base import MaskedConvNet
 
@@ -40,15 +40,15 @@ class PixelCNNStepper(PaddedCanvasStepper):
         kernels = [model.input_conv.kernel_size[0], *(b.conv.kernel_size[0] for b in model.blocks)]
         super().__init__(model, x, pad=max(kernels) // 2)
         n, side = x.shape[0], self.x_pad.shape[-1]
-        self.relu_h = [x.new_zeros(n, model.input_conv.out_channels, side, side) for _ in model.blocks]
+        self.relu_h = [cache(x, n, model.input_conv.out_channels, side, side) for _ in model.blocks]
 
     def __call__(self, i):
         m, p = self.model, self.pad
         r, c = self.enter(i)
         h = m.input_conv.at(self.x_pad, r, c, p)
-        for block, cache in zip(m.blocks, self.relu_h):
-            cache[:, :, r + p, c + p] = F.relu(h)
-            h = h + pointwise(block.proj, F.relu(block.conv.at(cache, r, c, p)))
+        for block, relu_h in zip(m.blocks, self.relu_h):
+            relu_h[:, :, r + p, c + p] = F.relu(h)
+            h = h + pointwise(block.proj, F.relu(block.conv.at(relu_h, r, c, p)))
         return m.head.at(h)
 
 

@@ -25,7 +25,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn import MaskedConv2d, pointwise
+from ..nn import MaskedConv2d, cache, pointwise
 from ..sampling import PaddedCanvasStepper
 from .base import MaskedConvNet
 
@@ -69,7 +69,7 @@ class PixelRNNStepper(PaddedCanvasStepper):
         super().__init__(model, x, pad=model.input_conv.kernel_size[0] // 2)
         n, size, side = x.shape[0], model.image_size, self.x_pad.shape[-1]
         channels, hidden = model.input_conv.out_channels, model.layers[0].K_ss.in_channels
-        self.inputs = [x.new_zeros(n, channels, side, side) for _ in model.layers]
+        self.inputs = [cache(x, n, channels, side, side) for _ in model.layers]
         self.h = [x.new_zeros(n, hidden, size + 1, size + 2) for _ in model.layers]
         self.c = [x.new_zeros(n, hidden, size + 1, size) for _ in model.layers]
 
@@ -77,9 +77,9 @@ class PixelRNNStepper(PaddedCanvasStepper):
         m, p = self.model, self.pad
         r, c = self.enter(i)
         v = m.input_conv.at(self.x_pad, r, c, p)
-        for layer, cache, h_map, c_map in zip(m.layers, self.inputs, self.h, self.c):
-            cache[:, :, r + p, c + p] = v
-            gates = layer.ss_at(h_map[:, :, r], c) + layer.K_is.at(cache, r, c, p)
+        for layer, inputs, h_map, c_map in zip(m.layers, self.inputs, self.h, self.c):
+            inputs[:, :, r + p, c + p] = v
+            gates = layer.ss_at(h_map[:, :, r], c) + layer.K_is.at(inputs, r, c, p)
             h_map[:, :, r + 1, c + 1], c_map[:, :, r + 1, c] = lstm_cell(gates, c_map[:, :, r, c])
             v = v + pointwise(layer.proj, h_map[:, :, r + 1, c + 1])
         return m.head.at(v)

@@ -1,6 +1,6 @@
 """Shared building blocks of the models."""
 from .attention import CausalSelfAttention, CausalTransformer, KVCache, TransformerBlock
-from .masked import MaskedConv2d, PixelHead, conv_mask, pointwise
+from .masked import MaskedConv2d, PixelHead, cache, conv_mask, pointwise
 
-__all__ = ["MaskedConv2d", "PixelHead", "conv_mask", "pointwise",
+__all__ = ["MaskedConv2d", "PixelHead", "cache", "conv_mask", "pointwise",
            "CausalSelfAttention", "CausalTransformer", "KVCache", "TransformerBlock"]

@@ -48,22 +48,30 @@ class MaskedConv2d(nn.Conv2d):
     def at(self, padded: torch.Tensor, r: int, c: int, pad: int) -> torch.Tensor:
         """Output [n, out] at (r, c); ``padded`` is the input zero-padded by ``pad`` on every side.
 
-        Only the kernel rows at or above the centre carry weight, so only those are gathered.
+        Only the kernel rows at or above the centre carry weight, so only those are gathered, position by
+        position (rows, columns, then channels: contiguous runs when ``padded`` is stored channels-last,
+        as the steppers' caches are, see ``cache``).
         """
         kh, kw = self.kernel_size
         top, left = r + pad - kh // 2, c + pad - kw // 2
-        patch = padded[:, :, top:r + pad + 1, left:left + kw]
-        out = patch.flatten(1) @ self._weight_at()
-        return out if self.bias is None else out + self.bias
+        patch = padded[:, :, top:r + pad + 1, left:left + kw].permute(0, 2, 3, 1).reshape(len(padded), -1)
+        return patch @ self._weight_at() if self.bias is None else torch.addmm(self.bias, patch, self._weight_at())
 
     def _weight_at(self) -> torch.Tensor:
-        """Masked kernel rows 0..kh//2 as an [in*rows*kw, out] matrix, recomputed only after W changes."""
+        """Masked kernel rows 0..kh//2 as an [rows*kw*in, out] matrix, recomputed only after W changes."""
         key = (self.weight._version, self.weight.data_ptr(), self.weight.dtype)
         if key != self._w_at_key:
             kh = self.kernel_size[0]
             w = (self.weight * self.mask)[:, :, : kh // 2 + 1].detach()
-            self._w_at, self._w_at_key = w.flatten(1).t().contiguous(), key
+            self._w_at, self._w_at_key = w.permute(0, 2, 3, 1).flatten(1).t().contiguous(), key
         return self._w_at
+
+
+def cache(like: torch.Tensor, n: int, channels: int, height: int, width: int) -> torch.Tensor:
+    """A zero feature map [n, channels, height, width] stored channels-last: a sampler writes one position's
+    ``channels`` values at a time and ``MaskedConv2d.at`` reads a few neighbouring positions, both contiguous."""
+    return torch.empty(n, channels, height, width, dtype=like.dtype, device=like.device,
+                       memory_format=torch.channels_last).zero_()
 
 
 def pointwise(conv: nn.Conv2d, v: torch.Tensor) -> torch.Tensor:
