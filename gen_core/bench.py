@@ -259,6 +259,15 @@ def ui_latency(n: int = 16, seed: int = 0) -> list[dict]:
             job.result()
             rows.append({"model": name, "images": n, "first_frame_s": first, "finished_s": time.perf_counter() - t0,
                          "startup_s": startup})
+        for name in (c["name"] for c in shipped_checkpoints("gan")):
+            client.predict(name, 0, 64, 1.0, "every class", api_name="/gan_generate")  # warm
+            times = []
+            for seed in range(5):
+                t0 = time.perf_counter()
+                client.predict(name, seed, 64, 1.0, "every class", api_name="/gan_generate")
+                times.append(time.perf_counter() - t0)
+            rows.append({"model": f"{name} (ui)", "ms_for_64_image_grid_end_to_end": 1e3 * sorted(times)[2],
+                         "startup_s": startup})
     finally:
         proc.kill()
     return rows
@@ -356,7 +365,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m gen_core.bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="*", help=f"default: all of {', '.join(REGISTRY)}")
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (the app uses 1)")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1],
+                    help="torch threads (the app uses 1); with several, the image table is timed at each")
     ap.add_argument("--naive-steps", type=int, default=30)
     ap.add_argument("--json", default=None, metavar="PATH")
     ap.add_argument("--train", action="store_true", help="time training steps of the image models instead")
@@ -364,8 +374,13 @@ def main(argv=None):
     ap.add_argument("--crowd", action="store_true",
                     help="instead, serve app.py to a crowd: memory per new visitor, 32 visitors at once, a slider "
                          "under that load, the heaviest request of each endpoint")
+    ap.add_argument("--all", action="store_true",
+                    help="everything in one report (what checkpoints/bench.json holds): the tables at 1 and 2 "
+                         "threads, the batched crowd, start-up (median of 3 cold starts) and the UI's outputs")
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    if args.all:
+        args.threads = sorted({1, 2, *args.threads})
+    torch.set_num_threads(args.threads[0])
     unknown = [m for m in args.models if m not in REGISTRY or REGISTRY[m].task not in BENCHED]
     if unknown:
         ap.error(f"nothing to time for {', '.join(unknown)}; choose from "
@@ -378,24 +393,52 @@ def main(argv=None):
     if args.train:
         return train_table(chosen("image"), args)
     if args.ui:
-        return ui_table(args)
+        rows = ui_table()
+        write_json(rows, args.json)
+        return rows
     if args.crowd:
         row = crowd()
         print(json.dumps(row, indent=2))
         write_json([row], args.json)
         return [row]
     images = chosen("image")
-    rows = bench(images, naive_steps=args.naive_steps) if images != [] else []
-    print(f"torch {torch.__version__}, {args.threads} thread(s)")
-    if rows:
-        print("batch of 16 images, 784 pixel steps each\n" + table(rows))
+    rows = image_tables(images, args.threads, args.naive_steps) if images != [] else []
+    torch.set_num_threads(args.threads[0])
     for task, measure, line in FAMILY_LINES:
         names = chosen(task)
         for r in measure(names) if names != [] else []:
             print(f"{r['model']:28} {'yes' if r['shipped'] else 'no':>7} {r['parameters']:>10,}  " + line(r))
             rows.append(r)
+    if args.all:
+        rows += ui_table() + [startup()]
+        print(f"app.py answers its first request after {rows[-1]['startup_s_median']:.1f} s (median of 3 cold starts)")
     write_json(rows, args.json)
     return rows
+
+
+def image_tables(names, threads: list[int], naive_steps: int, n: int = 16) -> list[dict]:
+    """The image table at each thread count: the rows of the first, with the others' seconds for n images."""
+    rows = []
+    for t in threads:
+        torch.set_num_threads(t)
+        timed = bench(names, n, naive_steps)
+        print(f"torch {torch.__version__}, {t} thread(s); batch of {n} images, 784 pixel steps each\n" + table(timed, n))
+        if not rows:
+            rows = timed
+        for row, other in zip(rows, timed):
+            row[f"s_for_{n}_images_{t}_threads"] = other[f"s_for_{n}_images"]
+    return rows
+
+
+def startup(runs: int = 3) -> dict:
+    """Seconds from ``python app.py`` to its first HTTP 200, over ``runs`` cold starts."""
+    seconds = []
+    for _ in range(runs):
+        proc, _, s = serve_app()
+        proc.kill()
+        proc.wait()
+        seconds.append(s)
+    return {"model": "app start-up", "startup_s_median": sorted(seconds)[len(seconds) // 2], "startup_s": seconds}
 
 
 def write_json(rows: list[dict], path: str | None) -> None:
@@ -406,7 +449,7 @@ def write_json(rows: list[dict], path: str | None) -> None:
 
 def train_table(names, args) -> list[dict]:
     rows = train_steps(names) if names != [] else []
-    print(f"torch {torch.__version__}, {args.threads} thread(s); seconds per training step")
+    print(f"torch {torch.__version__}, {args.threads[0]} thread(s); seconds per training step")
     print(f"{'model':20} {'batch':>5} {'float32':>8} {'bf16':>8} {'bf16 gain':>9}")
     for r in rows:
         print(f"{r['model']:20} {r['batch_size']:>5} {r['s_per_step_float32']:>8.3f} {r['s_per_step_bf16']:>8.3f} "
@@ -428,13 +471,15 @@ FAMILY_LINES = (  # the other families: what times them, and their line of the r
 )
 
 
-def ui_table(args, n: int = 16) -> list[dict]:
+def ui_table(n: int = 16) -> list[dict]:
     rows = ui_latency(n)
-    print(f"app.py answered its first request after {rows[0]['startup_s']:.1f} s" if rows else "no image model shipped")
+    print(f"app.py answered its first request after {rows[0]['startup_s']:.1f} s" if rows else "no model shipped")
     print(f"{'checkpoint':34} {'first frame (s)':>16} {f'{n} images (s)':>14}")
     for r in rows:
-        print(f"{r['model']:34} {r['first_frame_s']:>16.2f} {r['finished_s']:>14.2f}")
-    write_json(rows, args.json)
+        if "first_frame_s" in r:
+            print(f"{r['model']:34} {r['first_frame_s']:>16.2f} {r['finished_s']:>14.2f}")
+        else:
+            print(f"{r['model']:34} 64-image grid end to end: {r['ms_for_64_image_grid_end_to_end']:.0f} ms")
     return rows
 
 

@@ -61,3 +61,10 @@ def test_a_crowd_is_timed_one_by_one_and_batched_and_the_batched_rounds_are_shar
     assert row["images"] == 1 + 2 + 3 + 4 + 1 + 2
     assert 0 < row["batched_p50_s"] <= row["batched_p95_s"] and 0 < row["alone_p50_s"] <= row["alone_p95_s"]
     assert sum(row["rounds"]) == 6 and len(row["rounds"]) < 6  # some requests shared a round
+
+
+def test_the_image_table_is_timed_at_each_thread_count(capsys):
+    rows = bench.main(["fvsbn", "--threads", "1", "2", "--naive-steps", "2"])
+    (row,) = [r for r in rows if r["model"] == "fvsbn"]
+    assert row["s_for_16_images_1_threads"] == row["s_for_16_images"] and row["s_for_16_images_2_threads"] > 0
+    assert "1 thread(s)" in capsys.readouterr().out
