@@ -104,7 +104,10 @@ def draw(logits: torch.Tensor, n_values: int, temperature: float, generator=None
     if temperature <= 0:
         v = logits.float().argmax(1).float()
         return v, v / (n_values - 1)
-    v = torch.multinomial(probs, 1, generator=generator)[:, 0].float()
+    # inverse CDF: the first level whose cumulative probability reaches u ~ U(0, 1] (torch.multinomial costs
+    # ~15x more for one draw from each of a few rows)
+    u = 1 - torch.rand(len(probs), 1, generator=generator, device=probs.device)
+    v = (probs.cumsum(1) < u).sum(1).clamp(max=n_values - 1).float()
     return v, probs @ levels / (n_values - 1)
 
 

@@ -36,3 +36,15 @@ def test_completion_with_a_wrong_shape_says_so(bad):
     with pytest.raises(ValueError, match="H x W = 6 x 6"):
         model.sample(2, known=torch.zeros(6, 6), known_mask=bad)
 
+
+
+def test_a_level_is_drawn_as_often_as_its_probability_and_an_impossible_one_never():
+    from gen_core.sampling import draw
+
+    probs = torch.tensor([0.5, 0.0, 0.2, 0.3, 0.0])
+    logits = probs.clamp_min(1e-30).log().expand(40_000, -1)  # softmax(log p) = p
+    values, expected = draw(logits, 5, 1.0, torch.Generator().manual_seed(0))
+    freq = torch.bincount(values.long(), minlength=5) / len(values)
+    assert freq[1] == 0 and freq[4] == 0
+    torch.testing.assert_close(freq, probs, atol=0.01, rtol=0)  # 4 standard errors at n = 40,000
+    torch.testing.assert_close(expected, torch.full((40_000,), (0.4 + 0.9) / 4))  # E[x] / (K - 1)
