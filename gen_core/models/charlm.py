@@ -9,7 +9,8 @@ after "hell" the softmax over the next character should put its mass on "o"). Tw
 
   * ``logits(x)``: all of them in one teacher-forced pass (training, scoring);
   * ``start(n)`` then ``step(token, state)``: one token at a time, keeping a state between calls
-    (a hidden vector for the recurrent models, a KV cache for the transformer), for sampling.
+    (a hidden vector for the recurrent models, a KV cache for the transformer, queues of past
+    activations for the WaveNet), for sampling; ``read(x)`` reaches the state after a whole prefix.
 
 ``iter_generate`` is the one sampling loop (``generate`` collects it, ``CharLM.sample`` decodes that);
 its ``reader`` says which of the two computes o_t: the model's step (``StepReader``, the default) or a
@@ -82,6 +83,14 @@ class CharLM(nn.Module, abc.ABC):
     @abc.abstractmethod
     def step(self, token: torch.Tensor, state) -> tuple[torch.Tensor, object]:
         """Read the next token [n]; return the logits [n, V] of the token after it, and the new state."""
+
+    def read(self, x: torch.Tensor) -> tuple[torch.Tensor, object]:
+        """From empty sequences, read tokens x [n, L] (<start> first): the logits [n, V] of the token after
+        them, and the state. One ``step`` per token here; a model may read them all in one pass."""
+        state = self.start(len(x))
+        for token in x.T:
+            logits, state = self.step(token, state)
+        return logits, state
 
     # -- text in, text out -----------------------------------------------------------------------
     def prime(self, text: str, max_chars: int | None = None) -> Prime:
@@ -160,7 +169,7 @@ class Reader(abc.ABC):
 
 
 class StepReader(Reader):
-    """The model's own ``start``/``step``: each token is read once into its state (hidden vector or KV cache).
+    """The model's own ``read``/``step``: each token is read once into its state (hidden vector, KV cache, queues).
 
     It remembers the state after its last restart, so one reader passed to several loops over the same
     prime (a list of names, each starting with it) reads the prime once, not once per name.
@@ -175,9 +184,7 @@ class StepReader(Reader):
             _, logits, state = self.read_last
             self.state = copy.deepcopy(state)
             return logits
-        self.state = self.model.start(len(self.start_tokens))
-        for token in torch.cat([self.start_tokens, chars], dim=1).T:
-            logits, self.state = self.model.step(token, self.state)
+        logits, self.state = self.model.read(torch.cat([self.start_tokens, chars], dim=1))
         self.read_last = chars.clone(), logits, copy.deepcopy(self.state)
         return logits
 
