@@ -66,7 +66,7 @@ REGISTRY: dict[str, Spec] = {
     "char_transformer": Spec(CharTransformer, {"d_model": 128, "n_heads": 4, "n_layers": 4, "context": 128},
                              task="text", dataset="shakespeare", lr=1e-3, batch_size=32, epochs=15),
     "char_wavenet": Spec(CharWaveNet, {"channels": 72, "skip": 128, "n_blocks": 2, "block_layers": 6, "dropout": 0.1},
-                         task="text", dataset="shakespeare", lr=2e-3, batch_size=32, epochs=15),
+                         task="text", dataset="shakespeare", lr=2e-3, batch_size=32, epochs=10),
     "dcgan": Spec(GAN, {"z_dim": 64, "channels": 32}, task="gan", lr=2e-4, batch_size=64, epochs=25),
     "cgan": Spec(GAN, {"z_dim": 64, "channels": 32, "n_classes": 10}, task="gan", lr=2e-4, batch_size=64, epochs=25),
     "ae": Spec(Autoencoder, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
