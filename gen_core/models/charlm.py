@@ -53,6 +53,7 @@ class CharLM(nn.Module, abc.ABC):
     """
 
     context: int | None = None  # characters the model can condition on; None: unbounded (recurrent)
+    receptive_field: int | None = None  # tokens the next prediction reads, when the architecture fixes it (WaveNet)
 
     def __init__(self, chars: str = DEFAULT_CHARS, end_token: bool = False):
         super().__init__()
