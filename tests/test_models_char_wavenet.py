@@ -1,5 +1,6 @@
 """gen_core.models.char_wavenet: the gated dilated convolutions by hand, causality, a receptive field of exactly
-R = 1 + sum d (k - 1), normalization, and fast sampling (queues) equal to recomputing the window."""
+R = 1 + sum d (k - 1), normalization, fast sampling (queues) and one-pass priming equal to recomputing the window.
+(test_models_charlm: the interface every character model shares, sampling with the naive reader included.)"""
 import itertools
 
 import numpy as np
@@ -7,7 +8,6 @@ import torch
 
 from conftest import randomized
 from gen_core.models import REGISTRY, build
-from gen_core.models.charlm import RecomputeReader, StepReader, iter_generate
 
 TINY = {"channels": 8, "skip": 8, "n_blocks": 2, "block_layers": 3}  # dilations 1, 2, 4, 1, 2, 4: R = 15
 
@@ -103,19 +103,6 @@ def test_priming_in_one_pass_fills_the_queues_as_stepping_does():
         assert state.t == stepped.t == L
         for q, q_stepped in zip(state.past, stepped.past):
             torch.testing.assert_close(q, q_stepped, atol=1e-5, rtol=1e-5)
-
-
-def test_sampling_with_the_queues_draws_what_recomputation_draws():
-    """After a prime longer than the receptive field, the sampling loop's own step and the naive reader (a full
-    pass over everything read, for each character) yield the same characters from the same distributions."""
-    model = tiny()
-    prime = model.vocab.encode("abcdefgh " * 4)[0]
-    step, naive = (list(iter_generate(model, prime, 2, 50, generator=torch.Generator().manual_seed(1), reader=r))
-                   for r in (StepReader, RecomputeReader))
-    assert len(step) == len(naive) == 50
-    for (_, a, pa), (_, b, pb) in zip(step, naive):
-        assert torch.equal(a, b)
-        torch.testing.assert_close(pa, pb, atol=1e-5, rtol=1e-4)
 
 
 def test_names_end_and_the_model_has_no_context_limit():
