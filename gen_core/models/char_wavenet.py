@@ -63,7 +63,7 @@ class GatedLayer(nn.Module):
 @dataclass
 class Queues:
     """The sampling state: t tokens read; ``past[l]`` [n, d_l, C] holds layer l's inputs h_{t-d_l}..h_{t-1},
-    h_s in slot s mod d_l (the slot of h_{t-d_l} is the one h_t replaces)."""
+    h_s in slot s mod d_l (the slot of h_{t-d_l} is the one h_t replaces). ``step`` updates them in place."""
 
     t: int
     past: list[torch.Tensor]
