@@ -416,9 +416,9 @@ def generate(corpus="shakespeare", model_name="char_lstm", prime="", length=400,
 
 
 def compare(corpus="shakespeare", prime="", length=400, temperature=0.8, top_k=0, seed=0):
-    """Stream every shipped model of the corpus writing together from the same prime, settings and seed, one character each in
-    turn: (one text per model column, status, state, sample picker, follow, slider, context, bars). Each
-    model's text is exactly what it writes alone with this seed; each column's speed is its own compute."""
+    """Stream every shipped model of the corpus writing together from the same prime, settings and seed, one
+    character each in turn: (one text per model column, status, state, sample picker, follow, slider, context,
+    bars). Each model's text is exactly what it writes alone with this seed; each column's speed is its own compute."""
     corpus = checks.choice(corpus, WHAT_CORPUS, CORPORA)
     length, temperature, top_k, seed = settings(length, temperature, top_k, seed)
     names = [m for m in MODELS if f"{m}-{corpus}" in shipped.names("text")]

@@ -240,7 +240,8 @@ def test_the_wavenet_states_its_receptive_field(tiny_text):
     shipped shape's R = 1 + sum of the dilations in every language."""
     R = shipped.get("char_wavenet-shakespeare").receptive_field
     assert R == 1 + 1 + 2 + 4
-    assert f"only the last {R} characters (its receptive field)" in run("shakespeare", "char_wavenet", "To", 20, 1.0, 0, 0)[-1][STATUS]
+    status = run("shakespeare", "char_wavenet", "To", 20, 1.0, 0, 0)[-1][STATUS]
+    assert f"only the last {R} characters (its receptive field)" in status
     assert "receptive field" not in run("shakespeare", "char_lstm", "To", 20, 1.0, 0, 0)[-1][STATUS]
     shipped_R = build("char_wavenet").receptive_field
     assert all(f"= {shipped_R}$" in TEXTS["text.how"][lang] for lang in LANGS)

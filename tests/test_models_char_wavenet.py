@@ -24,7 +24,8 @@ def tokens(model, n, length, seed=0):
 
 
 def test_one_gated_layer_is_the_equations_by_hand():
-    """One layer of dilation 1 on "hello": u_t = tanh(W_f * h)_t sigma(W_g * h)_t, s_t = W_s u_t, o = W_2 relu(W_1 relu(s))."""
+    """One layer of dilation 1 on "hello": u_t = tanh(W_f * h)_t sigma(W_g * h)_t, s_t = W_s u_t,
+    o = W_2 relu(W_1 relu(s))."""
     model = tiny("helo", n_blocks=1, block_layers=1)
     layer = model.layers[0]
     E, W, b, W_s, b_s, W_1, b_1, W_2, b_2 = (w.detach().double().numpy() for w in (

@@ -70,7 +70,7 @@ class Queues:
 
 
 class CharWaveNet(CharLM):
-    """Embedding, ``n_blocks`` x ``block_layers`` gated layers of dilations 1, 2, ..., 2^(block_layers-1), a 1x1 head."""
+    """Embedding, ``n_blocks`` x ``block_layers`` gated layers of dilations 1, 2, ..., 2^(block_layers-1), 1x1 head."""
 
     def __init__(self, chars: str = DEFAULT_CHARS, end_token: bool = False, channels: int = 64, skip: int = 128,
                  n_blocks: int = 2, block_layers: int = 6, dropout: float = 0.0):
