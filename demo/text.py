@@ -1,4 +1,4 @@
-"""Text tab: sample from the character models letter by letter (one model, or all three side by side),
+"""Text tab: sample from the character models letter by letter (one model, or all of them side by side),
 scrub back through the sample to see the distribution each character was drawn from, score any text.
 
 Every sample is recorded while it is written (a :class:`Record` per model, kept in a gr.State): for each
@@ -29,7 +29,7 @@ HOW = english("text.how")
 
 # -- every word the visitor reads (the page's own words are translated: demo/i18n.py) ---------------
 CORPORA = {"shakespeare": "tiny Shakespeare", "names": "baby names"}
-MODELS = {"char_rnn": "vanilla RNN", "char_lstm": "LSTM", "char_transformer": "transformer"}
+MODELS = {"char_rnn": "vanilla RNN", "char_lstm": "LSTM", "char_transformer": "transformer", "char_wavenet": "WaveNet"}
 DEFAULT_PRIME = {"shakespeare": "ROMEO:", "names": ""}
 DEFAULT_LENGTH = {"shakespeare": 400, "names": 150}
 # the words built into the page: keys of i18n.TEXTS, shown in the page's language
@@ -161,6 +161,8 @@ def reading(model, prime: str, temperature: float, top_k: int) -> tuple[list[int
         notes.append(NOTE_CUT.format(kept=len(p.ids), cut=p.cut))
     if not p.ids:
         notes.append(NOTE_EMPTY)
+    if model.receptive_field:
+        notes.append(say("text.receptive_note", R=model.receptive_field))
     if temperature == 0:
         notes.append(NOTE_GREEDY)
     V = model.n_tokens - 1  # characters that can be drawn (<start> never is)
@@ -414,9 +416,9 @@ def generate(corpus="shakespeare", model_name="char_lstm", prime="", length=400,
 
 
 def compare(corpus="shakespeare", prime="", length=400, temperature=0.8, top_k=0, seed=0):
-    """Stream the three models writing together from the same prime, settings and seed, one character each in
-    turn: (one text per model column, status, state, sample picker, follow, slider, context, bars). Each
-    model's text is exactly what it writes alone with this seed; each column's speed is its own compute."""
+    """Stream every shipped model of the corpus writing together from the same prime, settings and seed, one
+    character each in turn: (one text per model column, status, state, sample picker, follow, slider, context,
+    bars). Each model's text is exactly what it writes alone with this seed; each column's speed is its own compute."""
     corpus = checks.choice(corpus, WHAT_CORPUS, CORPORA)
     length, temperature, top_k, seed = settings(length, temperature, top_k, seed)
     names = [m for m in MODELS if f"{m}-{corpus}" in shipped.names("text")]
@@ -512,7 +514,7 @@ def score(corpus="shakespeare", text=""):
 
 # -- the tab ----------------------------------------------------------------------------------------
 def build():
-    """The Text tab: controls beside the sample (one model, or three side by side), the scrub view, scoring."""
+    """The Text tab: controls beside the sample (one model, or all side by side), the scrub view, scoring."""
     available = layout.opening(T("text.explain"), "text", T("text.missing"))
     if not available:
         return

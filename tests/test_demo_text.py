@@ -11,13 +11,15 @@ from gradio_client.exceptions import AppError
 
 from conftest import require_data
 from demo import shipped, text
+from demo.i18n import LANGS, TEXTS
 from gen_core import checkpoints
 from gen_core.data.text import pack_name_hashes
 from gen_core.models import build
 from gen_core.tasks.text import CharLikelihood
 
 TINY = {"char_rnn": {"hidden": 8}, "char_lstm": {"hidden": 8, "n_layers": 1, "dropout": 0},
-        "char_transformer": {"d_model": 8, "n_heads": 2, "n_layers": 1, "context": 32}}
+        "char_transformer": {"d_model": 8, "n_heads": 2, "n_layers": 1, "context": 32},
+        "char_wavenet": {"channels": 8, "skip": 8, "n_blocks": 1, "block_layers": 3}}
 SEEN = ["emma", "olivia"]
 
 
@@ -69,7 +71,7 @@ def test_generate_streams_character_by_character_and_records_every_step(tiny_tex
 def test_a_full_recording_stays_small(tiny_text):
     model = shipped.get("char_lstm-shakespeare")
     rec = text.Record("LSTM", model.vocab, text.MAX_LENGTH, 1.0, 0)
-    assert 3 * rec.nbytes() < 1_000_000  # three models side by side, at the longest length
+    assert len(text.MODELS) * rec.nbytes() < 1_000_000  # every model side by side, at the longest length
 
 
 def shipped_or_skip(name):
@@ -83,6 +85,8 @@ def shipped_or_skip(name):
     ("char_rnn-shakespeare", "", 1.0, 0),
     ("char_transformer-shakespeare", "To be", 1.3, 0),
     ("char_lstm-names", "", 1.0, 0),
+    ("char_wavenet-shakespeare", "ROMEO:", 0.8, 0),
+    ("char_wavenet-names", "em", 1.0, 0),
 ])
 def test_the_recorded_distribution_is_the_models_for_the_prefix(name, prime, temperature, top_k):
     """Recompute p(x_t | x_<t) with one teacher-forced pass over <start>, the prime and the characters drawn
@@ -169,8 +173,9 @@ def test_side_by_side_each_model_writes_what_it_writes_alone(tiny_text, corpus, 
     frames = list(text.compare(corpus, prime, 70, temperature, top_k, 4))
     assert 10 < len(frames) <= 70 + 2  # every character (70 < FRAMES), with the start and the end
     final = frames[-1]
-    columns, status, recording = final[:3], final[3], final[4]
-    assert list(recording.samples) == list(text.MODELS.values()) and frames[0][5].visible
+    n = len(text.MODELS)  # compare yields (one text per model, status, state, sample picker, ...)
+    columns, status, recording = final[:n], final[n], final[n + 1]
+    assert list(recording.samples) == list(text.MODELS.values()) and frames[0][n + 2].visible
     for model_name, column in zip(text.MODELS, columns):
         alone = run(corpus, model_name, prime, 70, temperature, top_k, 4)[-1]
         assert column.value == alone[TEXT]
@@ -179,14 +184,14 @@ def test_side_by_side_each_model_writes_what_it_writes_alone(tiny_text, corpus, 
         assert f"**{title}**: " in status
         assert recording.samples[title].drawn.tolist() == alone[RECORDING].samples[title].drawn.tolist()
     assert ("finished names new" in status) == (corpus == "names")
-    assert [len(c.value) for c in frames[5][:3]] == [len(frames[5][0].value)] * 3  # streamed together
+    assert [len(c.value) for c in frames[5][:n]] == [len(frames[5][0].value)] * n  # streamed together
 
 
 def test_side_by_side_with_a_model_missing_and_bad_input(tiny_text):
     (tiny_text / "char_transformer-names.json").unlink()
     shipped.names.cache_clear()
     final = list(text.compare("names", "", 30, 1.0, 0, 0))[-1]
-    assert list(final[4].samples) == ["vanilla RNN", "LSTM"] and final[2].value == ""
+    assert list(final[len(text.MODELS) + 1].samples) == ["vanilla RNN", "LSTM", "WaveNet"] and final[2].value == ""
     for args, message in [(("klingon", "", 30, 1.0, 0, 0), "Unknown corpus"), (("names", "", 0, 1.0, 0, 0), "Length"),
                           (("names", "", 30, 9, 0, 0), "Temperature"), (("names", "", 30, 1, 0, -1), "Seed")]:
         with pytest.raises(gr.Error, match=message):
@@ -230,6 +235,18 @@ def test_greedy_and_a_top_k_above_the_vocabulary(tiny_text):
     assert "Top-k 100 ≥ the 65 tokens" in status
 
 
+def test_the_wavenet_states_its_receptive_field(tiny_text):
+    """Each WaveNet sample says how far back the model reads (its own value), and the explanation gives the
+    shipped shape's R = 1 + sum of the dilations in every language."""
+    R = shipped.get("char_wavenet-shakespeare").receptive_field
+    assert R == 1 + 1 + 2 + 4
+    status = run("shakespeare", "char_wavenet", "To", 20, 1.0, 0, 0)[-1][STATUS]
+    assert f"only the last {R} characters (its receptive field)" in status
+    assert "receptive field" not in run("shakespeare", "char_lstm", "To", 20, 1.0, 0, 0)[-1][STATUS]
+    shipped_R = build("char_wavenet").receptive_field
+    assert all(f"= {shipped_R}$" in TEXTS["text.how"][lang] for lang in LANGS)
+
+
 @pytest.mark.parametrize("args, message", [
     (("shakespeare", "char_rnn", "", 0, 1.0, 0, 0), "Length"),
     (("shakespeare", "char_rnn", "", 50, -1, 0, 0), "Temperature"),
@@ -252,10 +269,11 @@ def test_a_missing_checkpoint_names_the_training_command(tiny_text):
 
 def test_score_colours_every_character_for_every_model(tiny_text):
     html, status = text.score("shakespeare", "To be, or not to be ¡")
-    assert html.count("nats/char") == 3 and html.count("<span") == 3 * len("To be, or not to be ")
+    n = len(text.MODELS)
+    assert html.count("nats/char") == n and html.count("<span") == n * len("To be, or not to be ")
     assert "'¡'" in status
     html, _ = text.score("names", "emma\nolivia")
-    assert html.count("<span") == 3 * (5 + 7)  # every character and each name's <end>
+    assert html.count("<span") == n * (5 + 7)  # every character and each name's <end>
     with pytest.raises(gr.Error, match="Type or paste"):
         text.score("shakespeare", "   ")
     with pytest.raises(gr.Error, match="Unknown corpus 'klingon'"):
@@ -285,7 +303,7 @@ def test_text_endpoint_streams_through_gradio_client(client):
     assert len(updates) >= 10 and "characters/s" in status and len(final) >= 60
     assert "Character 60 of 60" in scrub[-2] and "drawn" in scrub[-1]
     job = client.submit(corpus, "", 40, 0.8, 0, 0, api_name="/text_compare")
-    columns = job.result()[:3]  # updates: each column's text and its label with the model's speed
+    columns = job.result()[:len(text.MODELS)]  # updates: each column's text and its label with the model's speed
     assert sum(len(c["value"]) >= 30 and "characters/s" in c["label"] for c in columns) == sum(f"{m}-{corpus}" in available for m in text.MODELS)
     html, _ = client.predict(corpus, "hello there", api_name="/text_score")
     assert "nats/char" in html

@@ -8,7 +8,8 @@ from gen_core.models.charlm import (RecomputeReader, StepReader, draw_token, gen
                                     window_log_probs)
 
 TINY = {"char_rnn": {"hidden": 16, "n_layers": 2}, "char_lstm": {"hidden": 16, "n_layers": 2},
-        "char_transformer": {"d_model": 16, "n_heads": 2, "n_layers": 2, "context": 24}}
+        "char_transformer": {"d_model": 16, "n_heads": 2, "n_layers": 2, "context": 24},
+        "char_wavenet": {"channels": 16, "skip": 16, "n_blocks": 2, "block_layers": 3}}
 
 
 def tiny(model_name, chars="abcdefgh ", end=False, seed=0):

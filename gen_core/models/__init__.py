@@ -14,6 +14,7 @@ from .autoencoder import Autoencoder
 from .base import ImageAR
 from .char_rnn import CharLSTM, CharRNN
 from .char_transformer import CharTransformer
+from .char_wavenet import CharWaveNet
 from .classifier import Classifier
 from .fvsbn import FVSBN
 from .gan import GAN
@@ -64,6 +65,8 @@ REGISTRY: dict[str, Spec] = {
                       lr=2e-3, batch_size=32, epochs=10),
     "char_transformer": Spec(CharTransformer, {"d_model": 128, "n_heads": 4, "n_layers": 4, "context": 128},
                              task="text", dataset="shakespeare", lr=1e-3, batch_size=32, epochs=15),
+    "char_wavenet": Spec(CharWaveNet, {"channels": 72, "skip": 128, "n_blocks": 2, "block_layers": 6, "dropout": 0.1},
+                         task="text", dataset="shakespeare", lr=2e-3, batch_size=32, epochs=10),
     "dcgan": Spec(GAN, {"z_dim": 64, "channels": 32}, task="gan", lr=2e-4, batch_size=64, epochs=25),
     "cgan": Spec(GAN, {"z_dim": 64, "channels": 32, "n_classes": 10}, task="gan", lr=2e-4, batch_size=64, epochs=25),
     "ae": Spec(Autoencoder, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
@@ -86,4 +89,4 @@ def build(name: str, config: dict | None = None) -> nn.Module:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["Autoencoder", "CharLSTM", "CharRNN", "CharTransformer", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "Histogram", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["Autoencoder", "CharLSTM", "CharRNN", "CharTransformer", "CharWaveNet", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "Histogram", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]

@@ -9,7 +9,8 @@ after "hell" the softmax over the next character should put its mass on "o"). Tw
 
   * ``logits(x)``: all of them in one teacher-forced pass (training, scoring);
   * ``start(n)`` then ``step(token, state)``: one token at a time, keeping a state between calls
-    (a hidden vector for the recurrent models, a KV cache for the transformer), for sampling.
+    (a hidden vector for the recurrent models, a KV cache for the transformer, queues of past
+    activations for the WaveNet), for sampling; ``read(x)`` reaches the state after a whole prefix.
 
 ``iter_generate`` is the one sampling loop (``generate`` collects it, ``CharLM.sample`` decodes that);
 its ``reader`` says which of the two computes o_t: the model's step (``StepReader``, the default) or a
@@ -52,6 +53,7 @@ class CharLM(nn.Module, abc.ABC):
     """
 
     context: int | None = None  # characters the model can condition on; None: unbounded (recurrent)
+    receptive_field: int | None = None  # tokens the next prediction reads, when the architecture fixes it (WaveNet)
 
     def __init__(self, chars: str = DEFAULT_CHARS, end_token: bool = False):
         super().__init__()
@@ -84,9 +86,9 @@ class CharLM(nn.Module, abc.ABC):
         """Read the next token [n]; return the logits [n, V] of the token after it, and the new state."""
 
     def read(self, x: torch.Tensor) -> tuple[torch.Tensor, object]:
-        """Read x_0..x_{L-1} [n, L] from the empty state: (the logits [n, V] of the token after them, the state).
-        Here one ``step`` per token; a model that can read a whole sequence in one pass overrides it."""
-        state = self.start(x.shape[0])
+        """From empty sequences, read tokens x [n, L] (<start> first): the logits [n, V] of the token after
+        them, and the state. One ``step`` per token here; a model may read them all in one pass."""
+        state = self.start(len(x))
         for token in x.T:
             logits, state = self.step(token, state)
         return logits, state
@@ -168,7 +170,7 @@ class Reader(abc.ABC):
 
 
 class StepReader(Reader):
-    """The model's own ``start``/``step``: each token is read once into its state (hidden vector or KV cache).
+    """The model's own ``read``/``step``: each token is read once into its state (hidden vector, KV cache, queues).
 
     It remembers the state after its last restart, so one reader passed to several loops over the same
     prime (a list of names, each starting with it) reads the prime once, not once per name.
