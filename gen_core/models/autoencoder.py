@@ -25,8 +25,9 @@ The conv encoder/decoder bodies are shared with the VAEs (``gen_core.nn.conv``);
 These classes and the VAEs answer the same questions, so their task, the app and the tools never ask
 which one they hold: ``has_likelihood_bound`` (a bound on -log p(x) to report?), ``objective`` (the name
 of what training minimizes), ``measure`` (the per-image figures in nats), ``code_distribution``
-(where the codes lie), ``measured_as`` (what their figures measure, in words) and ``denoising_test``
-(whether the task also measures it on corrupted test images).
+(where the codes lie), ``measured_as`` (what their figures measure, in words), ``denoising_test``
+(whether the task also measures it on corrupted test images) and ``sparse_code`` (whether the task
+measures how sparse its codes are).
 """
 from __future__ import annotations
 

@@ -162,9 +162,11 @@ class Autoencoding(LabelledImages):
         return metrics.class_accuracy(self.yardstick, x, class_labels(n, self.model.n_classes))
 
     def protocol(self):
+        corruption = {"corruption": f"C(x~ | x) of models.autoencoder.corrupt with {CORRUPTION}, drawn once per split "
+                                    f"(seeds: val {VAL_SEED}, test {TEST_SEED})"} if self.model.denoising_test else {}
         return {"train": "first 55,000 training images", "val": "last 5,000 training images",
                 "test": "10,000 test images", "binarization": "pixel >= 128",
-                "metric": self.model.measured_as(IW_SAMPLES), "limit": self.limit}
+                "metric": self.model.measured_as(IW_SAMPLES), "limit": self.limit, **corruption}
 
     def reference(self):
         """Per-dimension mean and standard deviation of the test images' codes (the sliders' ±4 sigma range)."""
