@@ -182,7 +182,11 @@ class SparseAutoencoder(Autoencoder):
     def terms(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(-log p(x | z = f(x)), lambda ||z||_1), each [B] nats."""
         z = self.encode(x, y)
-        return -log_bernoulli(x, self.decode(z, y)), self.l1 * z.abs().sum(1)
+        return -log_bernoulli(x, self.decode(z, y)), self.l1 * (z.abs() * self.atom_norms()).sum(1)
+
+    def atom_norms(self) -> torch.Tensor:
+        """||d_j||, the length of the decoder's input weights from each code unit j: [z_dim]."""
+        return self.decoder.fc[0].weight.norm(dim=0)
 
     def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         x, y = batch
