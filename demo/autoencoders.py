@@ -61,14 +61,13 @@ def sparse_code(image):
     x = binarize(picker.as_image(image))
     z = model.encode(x)
     found = code_sparsity(z)
-    error = float(model.reconstruction_error(x))
+    error, penalty = (float(t) for t in model.terms(x))
     pictures = captioned(torch.cat([x, model.mean_image(z)]), [say("latent.ae_image"),
                                                                say("latent.ae_sparse", error=error)])
     labels = {key: say(f"latent.ae_{key}") for key in ("units", "code", "activity")}
     chart = code_figure(z[0], z[0].abs() >= INACTIVE, model.meta.get("unit_activity"), labels)
-    l1 = float(found["mean_l1"])
     summary = say("latent.ae_sparsity", active=int(found["active_units"]), units=model.z_dim, threshold=INACTIVE,
-                  l1=l1, penalty=model.l1 * l1, lam=model.l1, error=error)
+                  l1=float(found["mean_l1"]), penalty=penalty, error=error)
     return pictures, chart, summary
 
 

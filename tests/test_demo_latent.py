@@ -99,6 +99,12 @@ def test_the_latent_endpoints_through_gradio_client(app_url):
         client.predict(name, "T-shirt/top", ", ".join(["1"] * (z_dim + 1)), api_name="/latent_decode")
     out = client.predict(name, "T-shirt/top", api_name="/latent_encode")
     assert len(out) == tab.MAX_DIMS + 7 and "nats" in out[-2]
+    if shipped.first("dae") and shipped.first("ae"):
+        markup, verdict = client.predict(0.5, 0.25, 0, api_name="/latent_denoise")
+        assert len(images.decode_html(markup)) == 4 and "nats" in verdict
+    if shipped.first("sparse_ae"):
+        markup, _, summary = client.predict(api_name="/latent_sparse")
+        assert len(images.decode_html(markup)) == 2 and "of 64 units are active" in summary
 
 
 def test_the_decoding_sits_beside_the_image_and_the_equation_stays_short(app_models):

@@ -67,20 +67,36 @@ def test_code_sparsity_on_a_constructed_code():
     assert found["unit_activity"].tolist() == [0.5, 0.5, 0.0, 0.5]
 
 
-def test_the_sparse_objective_is_the_reconstruction_error_plus_lambda_times_the_codes_l1_norm():
+def test_the_sparse_objective_is_the_reconstruction_error_plus_the_weighted_l1_norm_of_the_code():
     torch.manual_seed(0)
     m = SparseAutoencoder(z_dim=4, l1=0.3, **TINY).eval()
     with torch.no_grad():  # whatever the image, f(x) = b: the code is max(0, b) = [0, 2, 0, 0.5]
         m.head.weight.zero_()
         m.head.bias.copy_(torch.tensor([-1.0, 2.0, -0.5, 0.5]))
+        m.decoder.fc[0].weight.copy_(torch.tensor([1.0, 3.0, 5.0, 0.5]).expand(8, 4))  # ||d_j|| = sqrt(8) * that
     x = (torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(1)) < 0.3).float()
     assert m.encode(x).tolist() == [[0.0, 2.0, 0.0, 0.5]] * 3
     figures = m.measure(x)
-    assert figures["l1_penalty_nats"].tolist() == pytest.approx([0.3 * 2.5] * 3)
+    assert figures["l1_penalty_nats"].tolist() == pytest.approx([0.3 * 8 ** 0.5 * (2 * 3.0 + 0.5 * 0.5)] * 3)
     z = torch.tensor([[0.0, 2.0, 0.0, 0.5]] * 3)
     assert torch.allclose(figures["reconstruction_error_nats"].float(), -log_bernoulli(x, m.decode(z)))
     assert torch.allclose(figures[m.objective], figures["reconstruction_error_nats"] + figures["l1_penalty_nats"])
     assert m.loss((x, None)).item() == pytest.approx(figures[m.objective].mean().item())
+
+
+def test_the_sparse_penalty_cannot_be_dodged_by_shrinking_the_code_and_growing_the_decoder():
+    torch.manual_seed(0)
+    m = SparseAutoencoder(z_dim=4, **TINY).eval()
+    x = (torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(1)) < 0.3).float()
+    before = m.measure(x)
+    with torch.no_grad():  # z -> z / 10 (max(0, .) commutes with a positive scale), d_j -> 10 d_j: the same decoder output
+        m.head.weight /= 10
+        m.head.bias /= 10
+        m.decoder.fc[0].weight *= 10
+    after = m.measure(x)
+    assert torch.allclose(before["reconstruction_error_nats"], after["reconstruction_error_nats"], rtol=1e-5)
+    assert torch.allclose(before["l1_penalty_nats"], after["l1_penalty_nats"], rtol=1e-5)
+    assert after["l1_penalty_nats"].min() > 0
 
 
 def bars(n: int, seed: int) -> torch.Tensor:

@@ -16,8 +16,10 @@ Two autoencoders change what training asks of the code (still no likelihood, sti
     clipped to [0, 1]), minimizing the denoising error E_{x~ ~ C(x~|x)}[-log p_theta(x | z = f_phi(x~))]:
     it cannot copy its input, so it has to learn what images look like to undo the corruption;
   * the **sparse autoencoder** has a wide code of ReLU units z = max(0, f_phi(x)) and minimizes
-    -log p_theta(x | z) + lambda ||z||_1: the L1 penalty switches most units off for each image, so each
-    image is explained by a few active units (``code_sparsity`` measures how few).
+    -log p_theta(x | z) + lambda sum_j ||d_j|| |z_j|, an L1 penalty on the code with each unit weighted
+    by the length of its decoder weights d_j (the columns of the decoder's first layer); unweighted, the
+    decoder would grow d_j and the code shrink to dodge the penalty. It switches most units off for each
+    image, so each image is explained by a few active units (``code_sparsity`` measures how few).
 
 The conv encoder/decoder bodies are shared with the VAEs (``gen_core.nn.conv``); with
 ``n_classes > 0`` the class label y also enters both (the conditional VAE uses that).
@@ -166,9 +168,10 @@ class DenoisingAutoencoder(Autoencoder):
 
 
 class SparseAutoencoder(Autoencoder):
-    """A wide code of ReLU units z = max(0, f(x)), trained on -log p(x | z) + lambda ||z||_1 (lambda = ``l1``)."""
+    """A wide code of ReLU units z = max(0, f(x)), trained on -log p(x | z) + lambda sum_j ||d_j|| |z_j|
+    (lambda = ``l1``)."""
 
-    objective = "sparse_objective_nats"  # reconstruction error + lambda ||z||_1
+    objective = "sparse_objective_nats"  # reconstruction error + the penalty
     denoising_test = sparse_code = True
 
     def __init__(self, z_dim: int = 64, channels: int = 16, hidden: int = 96, l1: float = 0.5):
@@ -180,7 +183,7 @@ class SparseAutoencoder(Autoencoder):
         return F.relu(super().encode(x, y))
 
     def terms(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """(-log p(x | z = f(x)), lambda ||z||_1), each [B] nats."""
+        """(-log p(x | z = f(x)), the penalty lambda sum_j ||d_j|| |z_j|), each [B] nats."""
         z = self.encode(x, y)
         return -log_bernoulli(x, self.decode(z, y)), self.l1 * (z.abs() * self.atom_norms()).sum(1)
 
@@ -194,10 +197,10 @@ class SparseAutoencoder(Autoencoder):
 
     def measure(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 0,
                 generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """The reconstruction error, the penalty lambda ||z||_1 and their sum, the objective: float64 [B] nats."""
+        """The reconstruction error, the penalty and their sum, the objective: float64 [B] nats."""
         reconstruction, penalty = (t.double() for t in self.terms(x, y))
         return {RECONSTRUCTION: reconstruction, "l1_penalty_nats": penalty, self.objective: reconstruction + penalty}
 
     def measured_as(self, k: int) -> str:
-        return (f"reconstruction error -log p(x | z = f(x)) + {self.l1} ||z||_1, the code's sparsity (|z_j| < "
+        return (f"reconstruction error -log p(x | z = f(x)) + {self.l1} sum_j ||d_j|| |z_j|, the code's sparsity (|z_j| < "
                 f"{INACTIVE} is off) and the denoising error on fixed corruptions; no likelihood")
