@@ -76,7 +76,7 @@ REGISTRY: dict[str, Spec] = {
     # sized for a 2-core CPU and a 2 MB checkpoint (float16 weights + codes): channels 16, hidden 96
     "dae": Spec(DenoisingAutoencoder, {"z_dim": 16, "channels": 16, "hidden": 96, "noise": 0.5, "mask": 0.25},
                 task="latent", lr=1e-3, batch_size=100, epochs=25),
-    "sparse_ae": Spec(SparseAutoencoder, {"z_dim": 64, "channels": 16, "hidden": 96, "l1": 2.0}, task="latent",
+    "sparse_ae": Spec(SparseAutoencoder, {"z_dim": 64, "channels": 16, "hidden": 96, "l1": 0.5}, task="latent",
                       lr=1e-3, batch_size=100, epochs=25),
     "cvae": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256, "n_classes": 10}, task="latent", lr=1e-3,
                  batch_size=100, epochs=15),

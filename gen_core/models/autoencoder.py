@@ -174,7 +174,7 @@ class SparseAutoencoder(Autoencoder):
     objective = "sparse_objective_nats"  # reconstruction error + the penalty
     denoising_test = sparse_code = True
 
-    def __init__(self, z_dim: int = 64, channels: int = 16, hidden: int = 96, l1: float = 2.0):
+    def __init__(self, z_dim: int = 64, channels: int = 16, hidden: int = 96, l1: float = 0.5):
         super().__init__(z_dim, channels, hidden)
         self.l1 = l1
 
