@@ -1,5 +1,6 @@
 """Latent tab: slide through z and watch E[x | z] change, encode images, the 2-D manifold, interpolation,
-the conditional VAE's class and style, random codes through an autoencoder and a VAE, VAEs of 2, 5, 10 and 20 dimensions side by side, and the ELBO."""
+the conditional VAE's class and style, random codes through an autoencoder and a VAE, VAEs of 2, 5, 10 and 20 dimensions side by side, and the ELBO;
+then the denoising and the sparse autoencoder (``demo.autoencoders``)."""
 from __future__ import annotations
 
 import functools
@@ -14,8 +15,8 @@ from gen_core import checkpoints, latent_space
 from gen_core.data import binarize
 from gen_core.data.gallery import CLASSES, gallery
 
-from . import checks, layout, picker, shipped
-from .i18n import T, english
+from . import autoencoders, checks, layout, picker, shipped
+from .i18n import T, english, say
 from .checks import fail
 from .images import image_grid
 from .latent_plots import Plane, dimensions_figure, elbo_figure, enlarged, random_codes_figure
@@ -31,7 +32,15 @@ def get(name: str):
     model = shipped.get(name)
     if name not in shipped.names("latent"):
         fail(f"{name} is not a latent-variable model; choose one of {', '.join(shipped.names('latent'))}.")
+    if model.z_dim > MAX_DIMS:
+        fail(say("msg.too_many_dims", name=name, z_dim=model.z_dim, most=MAX_DIMS))
     return model
+
+
+def slidable(names: tuple[str, ...]) -> list[str]:
+    """The checkpoints whose codes fit on the sliders (at most MAX_DIMS dimensions; the sparse autoencoder's
+    wide code has its own section)."""
+    return [n for n in names if checkpoints.read_meta(n)["config"].get("z_dim", 0) <= MAX_DIMS]
 
 
 def class_index(model, class_name) -> int | None:
@@ -200,19 +209,11 @@ def interpolation(name: str, class_name, first=0, second=1, steps=10):
     return enlarged(torch.cat([ends[0], strip, ends[1]]), nrow=steps + 2, scale=4)
 
 
-def shipped_as(model_name: str) -> str | None:
-    """The first shipped checkpoint of registry model ``model_name`` (e.g. 'vae'), or None."""
-    for name in shipped.names("latent"):
-        if checkpoints.read_meta(name)["model"] == model_name:
-            return name
-    return None
-
-
 def random_codes(seed=0, n=8) -> Figure:
     """The same eps ~ N(0, I) decoded by the VAE and by the autoencoder (as is, and moved to its codes' spread)."""
     seed = checks.seed(seed)
     n = checks.whole(n, "Number of codes", 1, MAX_RANDOM)
-    names = shipped_as("vae"), shipped_as("ae")
+    names = shipped.first("vae"), shipped.first("ae")
     if None in names:
         fail("This comparison needs both the 16-D VAE and the autoencoder: train them with "
              "`python -m gen_core.train vae` and `python -m gen_core.train ae`.")
@@ -239,7 +240,7 @@ def by_dimension(seed=0, n=8) -> Figure:
     ``seed``), labelled with its test -ELBO and IW bound."""
     seed = checks.seed(seed)
     n = checks.whole(n, "Number of samples", 1, MAX_RANDOM)
-    names = {model: shipped_as(model) for model in BY_DIMENSION}
+    names = {model: shipped.first(model) for model in BY_DIMENSION}
     shown = [name for name in names.values() if name is not None]
     if not shown:
         fail("No VAE of 2, 5, 10 or 20 dimensions is shipped: train them with "
@@ -255,7 +256,7 @@ def by_dimension(seed=0, n=8) -> Figure:
 
 
 def build():
-    names = layout.opening(T("latent.explain"), "latent", T("latent.missing"))
+    names = slidable(layout.opening(T("latent.explain"), "latent", T("latent.missing")))
     if not names:
         return
     first = next((n for n in names if n.startswith("vae_2d")), names[0])
@@ -321,6 +322,7 @@ def build():
 
     random_section("random", "codes", "decode_random", "compare", random_codes, "latent_random")
     random_section("dims", "per_model", "draw", "dims", by_dimension, "latent_dimensions", elem_id="latent-dims")
+    autoencoders.build(image)
 
 
 def random_section(key: str, count: str, button: str, plot: str, fn, api_name: str, elem_id: str | None = None):

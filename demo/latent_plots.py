@@ -1,5 +1,5 @@
 """The Latent tab's pictures: decoded images, the 2-D plane (manifold | scatter, with the current z marked),
-the ELBO's bar chart, the random-codes comparison and random samples of VAEs with 2, 5, 10, 20 dimensions. The maths is in ``gen_core.latent_space``."""
+the ELBO's bar chart, the random-codes comparison and random samples of VAEs with 2, 5, 10, 20 dimensions, a sparse autoencoder's code. The maths is in ``gen_core.latent_space``."""
 from __future__ import annotations
 
 import matplotlib
@@ -121,6 +121,25 @@ def random_codes_figure(rows: torch.Tensor, n: int) -> Figure:
     ax.set_xticks([picture.shape[1] * (k + 0.5) / n for k in range(n)], [str(k + 1) for k in range(n)], fontsize=FONT)
     ax.set_xlabel("code ε (the same in each column)", fontsize=FONT)
     ax.set_title("the same random ε ~ N(0, I) decoded three ways", fontsize=FONT)
+    return fig
+
+
+def code_figure(z: torch.Tensor, active: torch.Tensor, activity: list[float] | None, labels: dict[str, str]) -> Figure:
+    """The sparse code z [z_dim] of one image as bars, its ``active`` units coloured; below, when the sidecar has it,
+    each unit's ``activity`` (the fraction of test images it is active for: 0 = a dead unit). ``labels``: the
+    translated 'units', 'code' and 'activity' texts."""
+    units = np.arange(1, len(z) + 1)
+    fig = Figure(figsize=(7.5, 3.6 if activity else 2.2), dpi=100, layout="constrained")
+    axes = fig.subplots(2 if activity else 1, 1, sharex=True, squeeze=False)[:, 0]
+    axes[0].bar(units, z.numpy(), color=np.where(active.numpy()[:, None], _TAB10[0] / 255, _TAB10[7] / 255))
+    axes[0].set_ylabel(labels["code"], fontsize=FONT)
+    if activity:
+        axes[1].bar(units, activity, color=_TAB10[1] / 255)
+        axes[1].set_ylim(0, 1)
+        axes[1].set_ylabel(labels["activity"], fontsize=FONT)
+    axes[-1].set_xlabel(labels["units"], fontsize=FONT)
+    for ax in axes:
+        ax.tick_params(labelsize=FONT)
     return fig
 
 

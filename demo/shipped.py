@@ -19,6 +19,12 @@ def names(task: str | None = None) -> tuple[str, ...]:
     return tuple(sorted(names, key=measured_nll))
 
 
+def first(model_name: str) -> str | None:
+    """The first shipped checkpoint of registry model ``model_name`` (e.g. 'vae'), or None."""
+    task = REGISTRY[model_name].task
+    return next((name for name in names(task) if checkpoints.read_meta(name)["model"] == model_name), None)
+
+
 def problems(task: str | None = None) -> tuple[str, ...]:
     """What is wrong with each checkpoint of a task that cannot be offered (missing or corrupt files), one
     line each, naming the checkpoint and how to fix it; no server paths."""

@@ -1,5 +1,5 @@
-"""Fixtures shared by the tests of the latent-variable family: labelled synthetic data, and the four registry
-models (vae, vae_2d, cvae, ae) tiny, trained for one epoch and published to a folder. A test module that
+"""Fixtures shared by the tests of the latent-variable family: labelled synthetic data, and six registry
+models (vae, vae_2d, cvae, ae, dae, sparse_ae) tiny, trained for one epoch and published to a folder. A test module that
 uses them names this module in its ``pytest_plugins``."""
 import numpy as np
 import pytest
@@ -23,10 +23,10 @@ def labelled_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def published(labelled_data, tmp_path_factory):
-    """(folder, {registry name: sidecar}) of the four models, trained for one epoch on 200 synthetic images."""
+    """(folder, {registry name: sidecar}) of the six models, trained for one epoch on 200 synthetic images."""
     out, runs = tmp_path_factory.mktemp("latent-ck"), tmp_path_factory.mktemp("latent-runs")
     metas = {}
-    for name in ("vae", "vae_2d", "cvae", "ae"):
+    for name in ("vae", "vae_2d", "cvae", "ae", "dae", "sparse_ae"):
         metas[name] = train.main([name, "--data-dir", str(labelled_data), "--limit", "200", "--epochs", "1",
                                   "--batch-size", "50", "--out", str(out), "--run-dir", str(runs), "--device", "cpu",
                                   "--config", '{"channels": 2, "hidden": 8}'])

@@ -1,5 +1,6 @@
 """demo.latent, the Latent tab: encoding, sliders, typed codes, the conditional VAE's class, interpolation,
-random codes, bad input as clear messages, and its API endpoints."""
+random codes, the denoising and the sparse autoencoder's section, bad input as clear messages, and its API
+endpoints."""
 import gradio as gr
 import numpy as np
 import pytest
@@ -7,11 +8,12 @@ import torch
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from demo import autoencoders, images, shipped
 from demo import latent as tab
-from demo import shipped
 from gen_core import checkpoints
 from gen_core.data import binarize
 from gen_core.data.gallery import gallery
+from gen_core.models.autoencoder import corrupt
 
 pytest_plugins = ["latent_models"]  # the fixtures labelled_data and published
 
@@ -97,6 +99,12 @@ def test_the_latent_endpoints_through_gradio_client(app_url):
         client.predict(name, "T-shirt/top", ", ".join(["1"] * (z_dim + 1)), api_name="/latent_decode")
     out = client.predict(name, "T-shirt/top", api_name="/latent_encode")
     assert len(out) == tab.MAX_DIMS + 7 and "nats" in out[-2]
+    if shipped.first("dae") and shipped.first("ae"):
+        markup, verdict = client.predict(0.5, 0.25, 0, api_name="/latent_denoise")
+        assert len(images.decode_html(markup)) == 4 and "nats" in verdict
+    if shipped.first("sparse_ae"):
+        markup, _, summary = client.predict(api_name="/latent_sparse")
+        assert len(images.decode_html(markup)) == 2 and "of 64 units are active" in summary
 
 
 def test_the_decoding_sits_beside_the_image_and_the_equation_stays_short(app_models):
@@ -158,9 +166,64 @@ def test_missing_dimensions_are_named_and_none_is_a_clear_message(app_models, mo
     assert len(labels) == len(shipped_models & set(tab.BY_DIMENSION))
     missing = [m for m in tab.BY_DIMENSION if m not in shipped_models]
     assert all(m in title for m in missing) and ("not shipped" in title) == bool(missing)
-    monkeypatch.setattr(tab, "shipped_as", lambda model: None)
+    monkeypatch.setattr(shipped, "first", lambda model: None)
     with pytest.raises(gr.Error, match="python -m gen_core.train vae_20d --publish"):
         tab.by_dimension(0, 2)
     for bad, message in ((lambda: tab.by_dimension(-1, 2), "Seed"), (lambda: tab.by_dimension(0, 99), "Number")):
         with pytest.raises(gr.Error, match=message):
             bad()
+
+
+def test_denoising_shows_the_image_its_corruption_and_both_reconstructions(app_models):
+    x = binarize(gallery()[0][3:4])
+    dae, ae = (shipped.get(shipped.first(m)) for m in ("dae", "ae"))
+    markup, verdict = autoencoders.denoise(first_image(), 0, 0, 0)  # no corruption: x~ = x
+    pictures, captions = images.decode_html(markup), images.captions(markup)
+    assert len(pictures) == 4 and np.array_equal(pictures[0], pictures[1])
+    assert np.array_equal(pictures[0][..., 0], images.gray_rgb(x)[0, ..., 0])
+    with torch.no_grad():
+        errors = [float(m.reconstruction_error(x)) for m in (dae, ae)]
+    assert captions[2] == f"denoising AE: {errors[0]:.1f} nats" and captions[3] == f"plain AE: {errors[1]:.1f} nats"
+    assert f"{errors[0]:.1f} nats" in verdict and ("denoising autoencoder recovers" in verdict) == (errors[0] < errors[1])
+    corrupted, _ = autoencoders.denoise(first_image(), 0.5, 0.25, 7)
+    x_tilde = corrupt(x, 0.5, 0.25, torch.Generator().manual_seed(7))
+    assert np.array_equal(images.decode_html(corrupted)[1][..., 0], images.gray_rgb(x_tilde)[0, ..., 0])
+    assert corrupted == autoencoders.denoise(first_image(), 0.5, 0.25, 7)[0]  # the seed fixes the corruption
+
+
+def test_the_sparse_code_is_drawn_with_its_active_units_and_their_activity(app_models):
+    model = shipped.get(shipped.first("sparse_ae"))
+    z = model.encode(binarize(gallery()[0][3:4]))[0].detach()
+    markup, chart, summary = autoencoders.sparse_code(first_image())
+    assert len(images.decode_html(markup)) == 2
+    bars = [p.get_height() for p in chart.axes[0].patches]
+    assert bars == pytest.approx(z.tolist()) and len(chart.axes) == 2  # the code, then each unit's activity
+    assert [p.get_height() for p in chart.axes[1].patches] == pytest.approx(model.meta["unit_activity"])
+    assert summary.startswith(f"**{int((z >= 0.01).sum())} of 64 units are active**")
+
+
+def test_the_wide_code_stays_off_the_sliders(app_models):
+    names = shipped.names("latent")
+    assert "sparse_ae-fashion-mnist" in names and "sparse_ae-fashion-mnist" not in tab.slidable(names)
+    assert "dae-fashion-mnist" in tab.slidable(names)
+    with pytest.raises(gr.Error, match="64 latent dimensions"):
+        tab.encode("sparse_ae-fashion-mnist", None, first_image())
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: autoencoders.denoise(first_image(), 2, 0.25, 0), "Noise level"),
+    (lambda: autoencoders.denoise(first_image(), 0.5, -1, 0), "Masking fraction"),
+    (lambda: autoencoders.denoise(first_image(), "x", 0.25, 0), "Noise level"),
+    (lambda: autoencoders.denoise(first_image(), 0.5, 0.25, -1), "Seed"),
+    (lambda: autoencoders.denoise(None, 0.5, 0.25, 0), "Choose an image"),
+    (lambda: autoencoders.sparse_code(np.zeros((5, 5))), "28x28"),
+])
+def test_bad_autoencoder_input_is_a_clear_message(app_models, call, message):
+    with pytest.raises(gr.Error, match=message):
+        call()
+
+
+def test_missing_autoencoders_are_named_with_how_to_train_them(app_models, monkeypatch):
+    monkeypatch.setattr(shipped, "first", lambda model: None if model == "dae" else f"{model}-fashion-mnist")
+    with pytest.raises(gr.Error, match=r"This needs dae: train with `python -m gen_core.train dae --publish`, then"):
+        autoencoders.denoise(first_image())

@@ -1,10 +1,13 @@
 """gen_core.tasks.autoencoding: training a VAE, a conditional VAE and an autoencoder measures what each has
-(both bounds, or the reconstruction error) under the sidecar's names, and ships the test images' codes."""
+(both bounds, or the reconstruction error) under the sidecar's names, and ships the test images' codes; the
+denoising and the sparse autoencoder are also measured on fixed corruptions, beside the plain autoencoder."""
 import pytest
 import torch
 
 from gen_core import checkpoints, metrics, tasks
+from gen_core.data import binarize, load_split
 from gen_core.models.gan import class_labels
+from gen_core.tasks import autoencoding
 from gen_core.tasks.gan import Adversarial
 
 pytest_plugins = ["latent_models"]  # the fixtures labelled_data and published
@@ -56,3 +59,31 @@ def test_the_conditional_vae_is_measured_by_whether_it_honours_its_class(publish
     assert by_hand.double().mean().item() == pytest.approx(m["class_accuracy"])
     assert task.class_accuracy(limit=20) == pytest.approx(
         metrics.class_accuracy(task.yardstick, Adversarial.vae_samples(model, 20), class_labels(20, 10)))
+
+
+def test_the_denoising_and_the_sparse_autoencoder_are_tested_on_the_same_corrupted_images(published, labelled_data):
+    """Both report their denoising error on the test images corrupted once (a fixed seed), beside the shipped plain
+    autoencoder's on the same images; the denoising one validates on that error; the sparse one reports its code's
+    sparsity and the per-unit activity the app draws."""
+    out, metas = published
+    dae, sparse = metas["dae"], metas["sparse_ae"]
+    assert {"train_denoising_error_nats", "val_denoising_error_nats"} <= set(dae["history"][-1])
+    m = sparse["metrics"]
+    assert m["test_sparse_objective_nats"] == pytest.approx(m["test_reconstruction_error_nats"] + m["test_l1_penalty_nats"])
+    assert 0 <= m["test_inactive_fraction"] <= 1 and 0 <= m["test_dead_units"] <= 64
+    assert m["test_active_units"] == pytest.approx(64 * (1 - m["test_inactive_fraction"]), rel=1e-4)
+    assert len(sparse["unit_activity"]) == 64 and "unit_activity" not in dae
+    images, labels = load_split("fashion-mnist", "test", labelled_data)
+    x = binarize(images)
+    x_tilde = autoencoding.corrupted(x, autoencoding.TEST_SEED)
+    for name, meta in (("dae", dae), ("sparse_ae", sparse)):
+        model = checkpoints.load(out / f"{name}-fashion-mnist")
+        own = autoencoding.denoising_errors(model, x, x_tilde, labels).mean().item()
+        assert meta["metrics"]["test_denoising_error_nats"] == pytest.approx(own), name
+    plain = autoencoding.plain_autoencoder("fashion-mnist", "cpu")
+    key = "test_denoising_error_nats_plain_ae"
+    if plain is None:  # a clone without the shipped plain autoencoder: nothing to compare with
+        assert key not in dae["metrics"] and key not in m
+    else:
+        figure = autoencoding.denoising_errors(plain, x, x_tilde, labels).mean().item()
+        assert dae["metrics"][key] == pytest.approx(figure) and m[key] == pytest.approx(figure)

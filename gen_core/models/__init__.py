@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import torch.nn as nn
 
-from .autoencoder import Autoencoder
+from .autoencoder import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
 from .base import ImageAR
 from .char_rnn import CharLSTM, CharRNN
 from .char_transformer import CharTransformer
@@ -76,6 +76,11 @@ REGISTRY: dict[str, Spec] = {
                          epochs=15) for d in (2, 5, 10, 20)},
     "vae": Spec(VAE, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
                 epochs=30),
+    # sized for a 2-core CPU and a 2 MB checkpoint (float16 weights + codes): channels 16, hidden 96
+    "dae": Spec(DenoisingAutoencoder, {"z_dim": 16, "channels": 16, "hidden": 96, "noise": 0.5, "mask": 0.25},
+                task="latent", lr=1e-3, batch_size=100, epochs=25),
+    "sparse_ae": Spec(SparseAutoencoder, {"z_dim": 64, "channels": 16, "hidden": 96, "l1": 0.5}, task="latent",
+                      lr=1e-3, batch_size=100, epochs=25),
     "cvae": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256, "n_classes": 10}, task="latent", lr=1e-3,
                  batch_size=100, epochs=15),
 }
@@ -89,4 +94,4 @@ def build(name: str, config: dict | None = None) -> nn.Module:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["Autoencoder", "CharLSTM", "CharRNN", "CharTransformer", "CharWaveNet", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "Histogram", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder", "CharLSTM", "CharRNN", "CharTransformer", "CharWaveNet", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "Histogram", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
