@@ -241,10 +241,10 @@ def confusion_plot(confusion: dict[str, list[list[int]]], names: tuple[str, ...]
         c = np.array(confusion[net])
         ax.imshow(c, cmap="Blues")
         for (i, j), count in np.ndenumerate(c):
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=FONT - 3,
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=FONT - 2,
                     color="white" if count > c.max() / 2 else "black")
-        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=FONT - 2)
-        ax.set_yticks(range(len(names)), names, fontsize=FONT - 2)
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=FONT - 1)
+        ax.set_yticks(range(len(names)), names, fontsize=FONT - 1)
         ax.set_xlabel(say("ssgan.guessed"), fontsize=FONT)
         ax.set_ylabel(say("ssgan.true"), fontsize=FONT)
         ax.set_title(say(title, accuracy=percent(np.trace(c) / c.sum())), fontsize=FONT)
