@@ -87,6 +87,11 @@ FAMILIES: dict[str, tuple[str, list[Column], str]] = {  # task -> (title, column
         Column("FID of blurred test images", metric("fid_blurred_test_images", 1)),
         Column("FID of VAE samples", metric("fid_vae_samples", 1)),
         Column("64-image grid ms", measured("ms_for_64_image_grid", 1)), TRAINED], "fid_classifier"),
+    "semi_supervised": ("Semi-supervised GAN: its discriminator as a 10-class classifier from 100 labels (test "
+                        "accuracy) vs the same network on the labels alone; its samples' FID", [
+        CHECKPOINT, PARAMETERS, Column("SSGAN test accuracy", metric("test_accuracy", 4)),
+        Column("baseline, 100 labels alone", metric("baseline_test_accuracy", 4)),
+        Column("FID", metric("fid_classifier", 1)), TRAINED], "val_error"),
     "classifier": ("The yardstick classifier (its features define the FID)", [
         CHECKPOINT, PARAMETERS, Column("test accuracy", metric("test_accuracy", 4)), TRAINED], "test_error"),
 }

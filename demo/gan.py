@@ -1,4 +1,5 @@
-"""GAN tab: samples with D(x) under each, class control, a latent walk, truncation, and the training timeline."""
+"""GAN tab: samples with D(x) under each, class control, a latent walk, truncation, the training timeline, and the
+semi-supervised GAN's discriminator as a classifier against the same network trained on its 100 labels alone."""
 from __future__ import annotations
 
 import functools
@@ -10,7 +11,10 @@ import torch
 from matplotlib.figure import Figure
 
 from gen_core import checkpoints
+from gen_core.data.gallery import SIZE as GALLERY_SIZE, gallery
+from gen_core.metrics import to_unit_range
 from gen_core.models.gan import class_labels, slerp
+from gen_core.models.ssgan import SSGAN
 
 from . import checks, images, layout, shipped
 from .i18n import T, english, say
@@ -22,6 +26,7 @@ DETAILS = english("gan.details")
 FONT = 11  # points; at the figures' 100 dpi that is 15 px, shown unscaled on a 1366-px screen
 EVERY_CLASS = "every class"
 MAX_SAMPLES, MAX_WALK, MAX_PER_CLASS = 64, 16, 12
+SEMI_SUPERVISED = "semi_supervised"  # the SSGAN's task: its samples sit with the GANs'
 TRAIN_HINT = "`python -m gen_core.train dcgan` (after `python -m gen_core.train classifier`)"
 
 
@@ -139,17 +144,17 @@ def timeline(name: str, epoch=1):
     epochs = t["epoch"].tolist()
     epoch = checks.whole(epoch, "Epoch", epochs[0], epochs[-1])
     frame = t["frames"][epochs.index(epoch)]
-    n_classes = shipped.get(name).n_classes
-    picture = images.image_grid(frame[:, None].float() / 255, 2, nrow=n_classes or None)
-    return picture, loss_plot(t, epoch)
+    model = shipped.get(name)
+    picture = images.image_grid(frame[:, None].float() / 255, 2, nrow=model.n_classes or None)
+    return picture, loss_plot(t, epoch, "G: feature matching" if isinstance(model, SSGAN) else "G: −log D(G(z))")
 
 
-def loss_plot(t: dict[str, torch.Tensor], epoch: int) -> Figure:
+def loss_plot(t: dict[str, torch.Tensor], epoch: int, generator_loss: str = "G: −log D(G(z))") -> Figure:
     """The losses (top) and D's mean outputs (bottom) per epoch, ``epoch`` marked; each legend right of its axes."""
     fig = Figure(figsize=(5.8, 4.4), dpi=100, layout="constrained")
     losses, outputs = fig.subplots(2, 1, sharex=True)
     e = t["epoch"].numpy()
-    losses.plot(e, t["loss_G"].numpy(), "o-", ms=3, label="G: −log D(G(z))")
+    losses.plot(e, t["loss_G"].numpy(), "o-", ms=3, label=generator_loss)
     losses.plot(e, t["loss_D"].numpy(), "o-", ms=3, label="D: cross-\nentropy")
     losses.set_ylabel("mean loss", fontsize=FONT)
     outputs.plot(e, t["D_real"].numpy(), "o-", ms=3, label="D(x), real x")
@@ -189,8 +194,81 @@ def on_model(name: str):
     return classes, slider, *timeline(name, span[1])
 
 
+def ssgan(name: str) -> SSGAN:
+    """The semi-supervised GAN of checkpoint ``name``, or a message saying to choose one."""
+    model = shipped.get(name)
+    if not isinstance(model, SSGAN):
+        checks.fail(say("msg.ssgan_only"))
+    return model
+
+
+def percent(p: float) -> str:
+    return f"{100 * p:.1f} %"
+
+
+def compare(name: str, n=16):
+    """(the accuracies of the SSGAN's D and of its 100-label baseline: the sidecar's on the 10,000 test images and
+    on these images; the first n gallery test images captioned with the true class and both guesses, as inline
+    HTML; both confusion matrices on the test images)."""
+    n = checks.whole(n, "Images", 1, GALLERY_SIZE)
+    model = ssgan(name)
+    confusion = model.meta.get("confusion_test", {})
+    if set(confusion) != {"D", "baseline"}:
+        checks.fail(say("msg.ssgan_no_confusion", name=name))
+    pixels, truth = gallery()
+    x = to_unit_range(pixels[:n])
+    guesses = {net: model.classify(x, net).argmax(1) for net in ("D", "baseline")}
+    names = shipped.class_names(model)
+
+    def guess(net, i):
+        k = guesses[net][i].item()
+        return f"{names[k]} {'✓' if k == truth[i].item() else '✗'}"
+
+    captions = [say("ssgan.caption", truth=names[truth[i].item()], ssgan=guess("D", i), baseline=guess("baseline", i))
+                for i in range(n)]
+    measured = shipped.metrics(name)
+    here = {net: (g == truth[:n]).double().mean().item() for net, g in guesses.items()}
+    summary = say("ssgan.accuracy", ssgan=percent(measured.get("test_accuracy", float("nan"))),
+                  baseline=percent(measured.get("baseline_test_accuracy", float("nan"))), n=n,
+                  ssgan_here=percent(here["D"]), baseline_here=percent(here["baseline"]))
+    grid = images.captioned_html(list(zip(tiles(x), captions)), columns=8)
+    return summary, grid, confusion_plot(confusion, names)
+
+
+def confusion_plot(confusion: dict[str, list[list[int]]], names: tuple[str, ...]) -> Figure:
+    """The SSGAN's and the baseline's confusion matrices side by side (rows: true class, columns: guessed), each
+    cell's count written in it."""
+    fig = Figure(figsize=(11, 5.2), dpi=100, layout="constrained")
+    for ax, (net, title) in zip(fig.subplots(1, 2), (("D", "ssgan.title_D"), ("baseline", "ssgan.title_baseline"))):
+        c = np.array(confusion[net])
+        ax.imshow(c, cmap="Blues")
+        for (i, j), count in np.ndenumerate(c):
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=FONT - 2,
+                    color="white" if count > c.max() / 2 else "black")
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=FONT - 1)
+        ax.set_yticks(range(len(names)), names, fontsize=FONT - 1)
+        ax.set_xlabel(say("ssgan.guessed"), fontsize=FONT)
+        ax.set_ylabel(say("ssgan.true"), fontsize=FONT)
+        ax.set_title(say(title, accuracy=percent(np.trace(c) / c.sum())), fontsize=FONT)
+    return fig
+
+
+def ssgan_section(names: tuple[str, ...]) -> None:
+    """The SSGAN's discriminator as a classifier, against the same network trained on the 100 labels alone."""
+    gr.Markdown(T("ssgan.explain"), latex_delimiters=layout.LATEX)
+    with gr.Row():
+        name = gr.Dropdown(names, value=names[0], label=T("common.model"))
+        n = checks.Slider(1, GALLERY_SIZE, value=16, step=1, label=T("ssgan.images"))
+        go = gr.Button(T("ssgan.go"), elem_id="ssgan-go")
+    summary = gr.Markdown()
+    grid = gr.HTML(label=T("ssgan.gallery"), show_label=True, container=True, elem_id="ssgan-guesses")
+    matrices = gr.Plot(label=T("ssgan.confusion"))
+    go.click(compare, [name, n], [summary, grid, matrices], api_name="gan_ssgan_compare")
+
+
 def build():
-    names = layout.opening(T("gan.explain"), "gan", T("gan.missing"))
+    semi_supervised = shipped.names(SEMI_SUPERVISED)
+    names = layout.opening(T("gan.explain"), "gan", T("gan.missing")) + semi_supervised
     if not names:
         return
     choices = [(shipped.label(c), c) for c in names]
@@ -244,3 +322,5 @@ def build():
     epoch.input(checks.writes_files(timeline), [name, epoch], [frame, curves], api_name="gan_timeline",
                 trigger_mode="always_last", show_progress="hidden")
     gr.on([name.change], on_model, name, [class_name, epoch, frame, curves], api_visibility="private")
+    if semi_supervised:
+        ssgan_section(semi_supervised)

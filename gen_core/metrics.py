@@ -8,7 +8,8 @@ features phi(x) of each of two image sets and take their Fréchet (2-Wasserstein
 Lower is closer; 0 for identical statistics. Tr((Sigma_1 Sigma_2)^{1/2}) is computed as
 Tr((Sigma_1^{1/2} Sigma_2 Sigma_1^{1/2})^{1/2}), whose argument is symmetric positive
 semi-definite, so both square roots come from an eigendecomposition (float64).
-Class accuracy: the fraction of samples the classifier assigns to the class they were asked for.
+Class accuracy: the fraction of samples the classifier assigns to the class they were asked for (and
+its confusion matrix, for any classifier).
 """
 from __future__ import annotations
 
@@ -81,6 +82,12 @@ def class_accuracy(net, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of images x the classifier assigns to the classes y."""
     pred = batched(net, lambda b: net(b).argmax(1), x)
     return (pred == y.cpu()).double().mean().item()
+
+
+def confusion(net, x: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """C [n_classes, n_classes]: C[i, j] images of class i that the classifier assigns to class j."""
+    pred = batched(net, lambda b: net(b).argmax(1), x)
+    return torch.bincount(y.cpu() * n_classes + pred, minlength=n_classes ** 2).view(n_classes, n_classes)
 
 
 def blur(x: torch.Tensor, sigma: float = BLUR_SIGMA) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""demo.gan, the GAN tab: samples with D(x), class control, a latent walk, the timeline; its API endpoints."""
+"""demo.gan, the GAN tab: samples with D(x), class control, a latent walk, the timeline, the SSGAN as a classifier;
+its API endpoints."""
 import gradio as gr
 import pytest
 import torch
@@ -10,6 +11,7 @@ from demo import gan as tab
 from demo import images
 from demo import shipped
 from gen_core import checkpoints
+from gen_core.data.gallery import gallery
 from test_demo_latent_plots import beside, labelled, legends_clear_of_the_data, shown_text_px
 
 TINY = {"z_dim": 8, "channels": 4}
@@ -115,3 +117,55 @@ def test_the_endpoints_over_the_api(tmp_path, monkeypatch):
         shipped._load.cache_clear()
         shipped.names.cache_clear()
         tab._timeline.cache_clear()
+
+
+@pytest.fixture
+def tiny_ssgan(tiny_gans, tmp_path, monkeypatch):
+    """An untrained ssgan checkpoint beside the GANs, its sidecar holding test accuracies and confusion matrices."""
+    tiny_checkpoint(tmp_path, "ssgan-test", "ssgan", {"z_dim": 8, "channels": 4, "K": 10}, monkeypatch)
+    confusion = {"D": (torch.eye(10, dtype=torch.long) * 800 + 20).tolist(), "baseline": torch.full((10, 10), 100).tolist()}
+    checkpoints.update_meta("ssgan-test", {"confusion_test": confusion,
+                                           "metrics": {"test_accuracy": 0.82, "baseline_test_accuracy": 0.1}})
+    checkpoints.save_companion(tmp_path / "ssgan-test", "timeline", {
+        "epoch": torch.arange(1, 3), "frames": torch.zeros(2, 64, 28, 28, dtype=torch.uint8),
+        **{k: torch.rand(2) for k in ("loss_D", "loss_G", "D_real", "D_fake")}})
+    shipped.names.cache_clear()
+
+
+def test_the_ssgan_section_compares_its_discriminator_with_the_100_label_baseline(tiny_ssgan):
+    summary, grid, fig = tab.compare("ssgan-test", 5)
+    pixels, truth = gallery()
+    model = shipped.get("ssgan-test")
+    guesses = model.classify(pixels[:5].float() / 127.5 - 1).argmax(1)  # D's own guesses, in the captions
+    names = shipped.class_names(model)
+    for i, caption in enumerate(images.captions(grid)):
+        right = "✓" if guesses[i] == truth[i] else "✗"
+        assert caption.startswith(f"{names[truth[i]]} · SSGAN: {names[guesses[i]]} {right} · baseline: ")
+    assert len(images.decode_html(grid)) == 5
+    assert "82.0 %" in summary and "10.0 %" in summary  # the sidecar's test accuracies
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["SSGAN's D: 82.0 % right", "baseline, 100 labels alone: 10.0 % right"]  # trace / total
+    assert all(ax.get_xlabel() == "class guessed" and ax.get_ylabel() == "true class" for ax in fig.axes)
+    with gr.Blocks() as app:
+        tab.build()
+    assert {"ssgan-go", "ssgan-guesses", "gan-go"} <= {b.elem_id for b in app.blocks.values()}
+    for name, loss in (("dcgan-test", "G: −log D(G(z))"), ("ssgan-test", "G: feature matching")):
+        assert tab.timeline(name, 2)[1].axes[0].get_legend_handles_labels()[1][0] == loss
+    assert "D(x) = " in images.captions(tab.generate("ssgan-test", 0, 2)[0])[0]  # its samples sit with the GANs'
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tab.compare("dcgan-test", 4), "semi-supervised GAN"),
+    (lambda: tab.compare("ssgan-test", 0), "Images must be"),
+    (lambda: tab.compare("ssgan-test", 65), "Images must be"),
+])
+def test_the_ssgan_section_says_what_is_wrong(tiny_ssgan, call, message):
+    with pytest.raises(gr.Error, match=message):
+        call()
+
+
+def test_an_ssgan_without_its_confusion_matrices_says_how_to_measure_them(tiny_ssgan):
+    checkpoints.update_meta("ssgan-test", {"confusion_test": {}})
+    shipped._load.cache_clear()
+    with pytest.raises(gr.Error, match="--write-reference"):
+        tab.compare("ssgan-test", 4)

@@ -26,6 +26,7 @@ from .nade import NADE
 from .pixelcnn import PixelCNN
 from .pixelrnn import PixelRNN
 from .rnade import RNADE
+from .ssgan import SSGAN
 from .vae import VAE
 
 
@@ -69,6 +70,9 @@ REGISTRY: dict[str, Spec] = {
                          task="text", dataset="shakespeare", lr=2e-3, batch_size=32, epochs=10),
     "dcgan": Spec(GAN, {"z_dim": 64, "channels": 32}, task="gan", lr=2e-4, batch_size=64, epochs=25),
     "cgan": Spec(GAN, {"z_dim": 64, "channels": 32, "n_classes": 10}, task="gan", lr=2e-4, batch_size=64, epochs=25),
+    # D is also the classifier: 100 labelled images + the unlabelled rest (gen_core.tasks.semi_supervised)
+    "ssgan": Spec(SSGAN, {"z_dim": 64, "channels": 32, "K": 10}, task="semi_supervised", lr=3e-4, batch_size=64,
+                  epochs=10),
     "ae": Spec(Autoencoder, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
                epochs=10),
     # one architecture with 2, 5, 10 and 20 latent dimensions (the Latent tab shows their samples side by side)
@@ -94,4 +98,4 @@ def build(name: str, config: dict | None = None) -> nn.Module:
     return spec.cls(**{**spec.config, **(config or {})})
 
 
-__all__ = ["Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder", "CharLSTM", "CharRNN", "CharTransformer", "CharWaveNet", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "Histogram", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]
+__all__ = ["Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder", "CharLSTM", "CharRNN", "CharTransformer", "CharWaveNet", "Classifier", "FVSBN", "GAN", "GatedPixelCNN", "Histogram", "ImageTransformer", "MADE", "NADE", "PixelCNN", "PixelRNN", "RNADE", "SSGAN", "VAE", "ImageAR", "REGISTRY", "Spec", "build"]

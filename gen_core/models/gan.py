@@ -51,17 +51,28 @@ class Generator(nn.Module):
         return self.up(self.project(z).view(len(z), self.base, 7, 7))
 
 
+def conv_features(channels: int, batch_norm: bool = True) -> nn.Sequential:
+    """D's strided convolutions, images [B, 1, 28, 28] -> features [B, 4c, 4, 4] (``feature_width`` numbers);
+    batch norm in the middle one, or (``batch_norm=False``) a bias there instead."""
+    middle = [nn.BatchNorm2d(2 * channels)] if batch_norm else []
+    return nn.Sequential(
+        nn.Conv2d(1, channels, 4, stride=2, padding=1), nn.LeakyReLU(0.2),                       # 28 -> 14
+        nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, bias=not batch_norm),          # 14 -> 7
+        *middle, nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * channels, 4 * channels, 3, stride=2, padding=1), nn.LeakyReLU(0.2))        # 7 -> 4
+
+
+def feature_width(channels: int) -> int:
+    return 4 * channels * 4 * 4
+
+
 class Discriminator(nn.Module):
     """l(x, y): the logit of D(x, y) = sigma(l), for images [B, 1, 28, 28] in [-1, 1]."""
 
     def __init__(self, channels: int, n_classes: int = 0):
         super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, channels, 4, stride=2, padding=1), nn.LeakyReLU(0.2),                   # 28 -> 14
-            nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, bias=False),               # 14 -> 7
-            nn.BatchNorm2d(2 * channels), nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * channels, 4 * channels, 3, stride=2, padding=1), nn.LeakyReLU(0.2))    # 7 -> 4
-        width = 4 * channels * 4 * 4
+        self.features = conv_features(channels)
+        width = feature_width(channels)
         self.w = nn.Linear(width, 1)
         self.embed = nn.Embedding(n_classes, width) if n_classes else None
         if self.embed is not None:

@@ -14,6 +14,7 @@ from .gan import Adversarial
 from .image import ImageLikelihood
 from .text import CharLikelihood
 from .autoencoding import Autoencoding
+from .semi_supervised import SemiSupervised
 
 TASKS: dict[str, type[Task]] = {
     "image": ImageLikelihood,
@@ -21,6 +22,7 @@ TASKS: dict[str, type[Task]] = {
     "gan": Adversarial,
     "text": CharLikelihood,
     "latent": Autoencoding,
+    "semi_supervised": SemiSupervised,
 }
 
 
@@ -32,4 +34,4 @@ def make(model_name: str, model, dataset: str | None = None, **kwargs) -> Task:
     return TASKS[spec.task](model, dataset or spec.dataset, **kwargs)
 
 
-__all__ = ["TASKS", "Task", "LabelledImages", "Adversarial", "CharLikelihood", "Classification", "ImageLikelihood", "Autoencoding", "make"]
+__all__ = ["TASKS", "Task", "LabelledImages", "Adversarial", "CharLikelihood", "Classification", "ImageLikelihood", "Autoencoding", "SemiSupervised", "make"]
