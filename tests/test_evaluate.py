@@ -61,7 +61,9 @@ def test_evaluate_reports_the_mean_nll_of_each_checkpoint(tmp_path, monkeypatch)
 
 def test_store_float16_halves_the_file_and_measures_every_figure_on_the_rounded_weights(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
-    train, test = ((rng.random((n, 28, 28)) < 0.3).astype(np.uint8) * 255 for n in (55_010, 30))  # val: the last 10
+    test = (rng.random((30, 28, 28)) < 0.3).astype(np.uint8) * 255
+    train = np.zeros((55_010, 28, 28), np.uint8)  # the validation images: the last 10
+    train[-10:] = (rng.random((10, 28, 28)) < 0.3) * 255
     for prefix, images in (("train", train), ("t10k", test)):
         write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images, True)
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", np.zeros(len(images)), True)
