@@ -73,8 +73,9 @@ REGISTRY: dict[str, Spec] = {
                          epochs=15) for d in (2, 5, 10, 20)},
     "vae": Spec(VAE, {"z_dim": 16, "channels": 32, "hidden": 256}, task="latent", lr=1e-3, batch_size=100,
                 epochs=30),
-    "cvae": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256, "n_classes": 10}, task="latent", lr=1e-3,
-                 batch_size=100, epochs=15),
+    # the class modulates every decoder layer (FiLM), and each class's codes are asked to fill the prior
+    "cvae": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256, "n_classes": 10, "film": True, "beta": 0.5,
+                       "class_match": 20.0}, task="latent", lr=1e-3, batch_size=100, epochs=12),
 }
 
 
