@@ -126,8 +126,8 @@ def test_beta_and_the_class_term_weigh_the_training_loss_not_the_measured_elbo()
     assert losses[0] == pytest.approx(-(reconstruction - kl).mean().item(), rel=1e-12)
     expected = -(reconstruction - 3.0 * kl).mean() + 5.0 * aggregate_kl(mu, log_var, y)
     assert losses[1] == pytest.approx(expected.item(), rel=1e-12)
-    g = torch.Generator().manual_seed(2), torch.Generator().manual_seed(2)
-    assert torch.equal(plain.measure(x, y, generator=g[0])["neg_elbo_nats"], weighed.measure(x, y, generator=g[1])["neg_elbo_nats"])
+    measured = [m.measure(x, y, generator=torch.Generator().manual_seed(2))["neg_elbo_nats"] for m in (plain, weighed)]
+    assert torch.equal(*measured)
 
 
 def test_a_vae_measures_its_elbo_terms_and_its_importance_weighted_bound():
