@@ -93,6 +93,13 @@ def read_meta(name_or_path) -> dict:
     return meta
 
 
+def widened(state: dict[str, torch.Tensor], model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The stored tensors in the dtypes of ``model``'s own (float16 weights become float32 exactly; every
+    float16 number is a float32 number), so a half-size file loads into the float32 model it was measured as."""
+    own = model.state_dict()
+    return {k: v.to(own[k].dtype) if k in own and v.is_floating_point() else v for k, v in state.items()}
+
+
 def load(name_or_path, device: str | torch.device = "cpu") -> torch.nn.Module:
     """A ready model in eval mode, with ``model.meta`` holding the sidecar."""
     weights, _ = paths(name_or_path)
@@ -105,7 +112,7 @@ def load(name_or_path, device: str | torch.device = "cpu") -> torch.nn.Module:
         raise CheckpointError(f"{weights.name} is corrupt or not a safetensors file ({e}); retrain or restore it") from e
     try:
         model = build(meta["model"], meta["config"])
-        model.load_state_dict(state)
+        model.load_state_dict(widened(state, model))
     except (TypeError, ValueError, RuntimeError) as e:
         raise CheckpointError(f"{weights.name} does not fit model {meta['model']} with config "
                               f"{meta['config']}: {e}") from e

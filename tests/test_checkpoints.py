@@ -2,8 +2,10 @@ import json
 
 import pytest
 import torch
+from conftest import needs_data
+from safetensors.torch import load_file
 
-from gen_core import checkpoints
+from gen_core import checkpoints, evaluate
 from gen_core.checkpoints import CheckpointError
 from gen_core.models import REGISTRY, build
 
@@ -85,3 +87,22 @@ def test_unknown_weights_dtype_is_refused(tmp_path):
     model, _ = saved(tmp_path)
     with pytest.raises(CheckpointError, match="weights_dtype"):
         checkpoints.save(model, tmp_path / "odd", {"model": "nade", "config": {}, "weights_dtype": "int4"})
+
+
+def test_shipped_float16_weights_load_exactly_into_float32_models():
+    half = [n for n in checkpoints.available() if checkpoints.read_meta(n).get("weights_dtype") == "float16"]
+    assert half, "no shipped checkpoint stores its weights in float16"
+    for name in half:
+        stored = load_file(str(checkpoints.paths(name)[0]))
+        assert {v.dtype for v in stored.values() if v.is_floating_point()} == {torch.float16}, name
+        for key, v in checkpoints.load(name).state_dict().items():
+            if v.is_floating_point():
+                assert v.dtype == torch.float32 and torch.equal(v, stored[key].float()), (name, key)
+
+
+@needs_data("fashion-mnist")
+def test_a_float16_checkpoint_measures_what_its_sidecar_says():
+    name = "fvsbn-fashion-mnist"  # float16 weights, and the whole test set takes a fraction of a second
+    [row] = evaluate.evaluate([name])
+    assert checkpoints.read_meta(name)["weights_dtype"] == "float16"
+    assert row["metrics"]["test_nll_nats"] == pytest.approx(row["sidecar"]["test_nll_nats"], rel=1e-6)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 
 import gen_core.tasks.image
 from gen_core import checkpoints, evaluate
@@ -56,3 +57,47 @@ def test_evaluate_reports_the_mean_nll_of_each_checkpoint(tmp_path, monkeypatch)
     assert row["metrics"]["test_images"] == 30 and row["sidecar"]["test_nll_nats"] == 1.0
     assert row["metrics"]["bits_per_dim"] == pytest.approx(expected / (784 * np.log(2)))
     assert "+" in evaluate.table([row]).splitlines()[2]  # measured minus recorded
+
+
+def test_store_float16_halves_the_file_and_measures_every_figure_on_the_rounded_weights(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    test = (rng.random((30, 28, 28)) < 0.3).astype(np.uint8) * 255
+    train = np.zeros((55_010, 28, 28), np.uint8)  # the validation images: the last 10
+    train[-10:] = (rng.random((10, 28, 28)) < 0.3) * 255
+    for prefix, images in (("train", train), ("t10k", test)):
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images, True)
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", np.zeros(len(images)), True)
+    torch.manual_seed(0)
+    model = build("fvsbn").eval()
+    name, before = "fvsbn-fashion-mnist", {"test_nll_nats": 1.0, "val_nll_nats": 2.0}
+    weights = checkpoints.save(model, tmp_path / "ck" / name, {"model": "fvsbn", "config": {}, "seed": 0,
+                                                                 "dataset": "fashion-mnist", "metrics": before})
+    full_size = weights.stat().st_size
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path / "ck")
+
+    [row] = evaluate.evaluate([name], data_dir=tmp_path, store_float16=True)
+    meta = checkpoints.read_meta(name)
+    assert meta["weights_dtype"] == "float16" and meta["metrics_float32"] == before
+    assert row["sidecar"]["test_nll_nats"] == 1.0  # the table compares with the float32 figures
+    assert weights.stat().st_size < 0.6 * full_size
+    assert {v.dtype for v in load_file(str(weights)).values()} == {torch.float16}
+    assert (tmp_path / "ck" / f"{name}.png").is_file() and len(meta["test_nll_percentiles"]) == 101
+    checkpoints.round_weights(model, torch.float16)
+    nll = lambda images: -model.log_prob(torch.from_numpy(images >= 128).float()[:, None]).mean().item()  # noqa: E731
+    assert meta["metrics"]["test_nll_nats"] == pytest.approx(nll(test), rel=1e-6)
+    assert meta["metrics"]["val_nll_nats"] == pytest.approx(nll(train[-10:]), rel=1e-6)
+    [again] = evaluate.evaluate([name], data_dir=tmp_path)  # what the sidecar says is what the stored weights give
+    assert again["metrics"]["test_nll_nats"] == pytest.approx(again["sidecar"]["test_nll_nats"], rel=1e-9)
+    with pytest.raises(checkpoints.CheckpointError, match="float16 already"):
+        evaluate.evaluate([name], data_dir=tmp_path, store_float16=True)
+
+
+def test_store_float16_refuses_a_gan_and_a_limit(tmp_path, monkeypatch):
+    config = {"z_dim": 4, "channels": 2}
+    checkpoints.save(build("dcgan", config), tmp_path / "dcgan-fashion-mnist",
+                     {"model": "dcgan", "config": config, "dataset": "fashion-mnist", "metrics": {}})
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
+    with pytest.raises(checkpoints.CheckpointError, match="GAN"):
+        evaluate.evaluate(["dcgan-fashion-mnist"], store_float16=True)
+    with pytest.raises(ValueError, match="limit"):
+        evaluate.evaluate(["dcgan-fashion-mnist"], limit=10, store_float16=True)

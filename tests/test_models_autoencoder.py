@@ -14,7 +14,7 @@ TINY = {"channels": 2, "hidden": 8}
 
 def test_decoding_is_deterministic_and_survives_a_checkpoint(tmp_path):
     torch.manual_seed(0)
-    for m in (VAE(z_dim=2, **TINY), VAE(z_dim=2, n_classes=10, **TINY), Autoencoder(z_dim=4, **TINY)):
+    for m in (VAE(z_dim=2, **TINY), VAE(z_dim=2, n_classes=10, film=True, **TINY), Autoencoder(z_dim=4, **TINY)):
         m.eval()
         z, y = torch.randn(5, m.z_dim), (torch.arange(5) if m.conditional else None)
         first = m.mean_image(z, y)
@@ -22,7 +22,7 @@ def test_decoding_is_deterministic_and_survives_a_checkpoint(tmp_path):
         assert 0 <= first.min() and first.max() <= 1
         name = type(m).__name__.lower() + str(m.n_classes)
         model_name = "ae" if isinstance(m, Autoencoder) and not isinstance(m, VAE) else ("cvae" if m.conditional else "vae")
-        config = {"z_dim": m.z_dim, **TINY, **({"n_classes": 10} if m.conditional else {})}
+        config = {"z_dim": m.z_dim, **TINY, **({"n_classes": 10, "film": True} if m.conditional else {})}
         checkpoints.save(m, tmp_path / name, {"model": model_name, "config": config})
         assert torch.equal(first, checkpoints.load(tmp_path / name).mean_image(z, y))
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gen_core.models.autoencoder import log_bernoulli
-from gen_core.models.vae import VAE, gaussian_kl
+from gen_core.models.vae import VAE, aggregate_kl, gaussian_kl
 
 TINY = {"channels": 2, "hidden": 8}
 
@@ -83,6 +83,51 @@ def test_the_conditional_vae_needs_a_valid_class():
         m.mean_image(z)
     with pytest.raises(ValueError, match="0..9"):
         m.mean_image(z, torch.tensor([0, 10]))
+
+
+def test_film_starts_as_the_plain_decoder_and_then_lets_the_class_reach_every_layer():
+    torch.manual_seed(0)
+    plain, film = VAE(z_dim=2, n_classes=10, **TINY).eval(), VAE(z_dim=2, n_classes=10, film=True, **TINY).eval()
+    missing, unexpected = film.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and missing and all(".film." in k for k in missing)  # the same body, plus FiLM
+    z, y = torch.randn(6, 2), torch.arange(6)
+    assert torch.equal(film.decode(z, y), plain.decode(z, y))  # gamma = 1, beta = 0: the identity
+    with torch.no_grad():
+        film.decoder.film[2].beta.weight[3] += 1.0  # class 3's shift of the last hidden layer only
+    changed = (film.decode(z, y) != plain.decode(z, y)).flatten(1).any(1)
+    assert changed.tolist() == [False, False, False, True, False, False]
+
+
+def test_the_aggregate_kl_of_constructed_codes():
+    d = torch.float64
+    y = torch.tensor([0, 0, 1, 1])
+    mu = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 2.0], [0.0, 2.0]], dtype=d)
+    # each class's codes sit at one point m_c with sigma = 1: S_c = I, so KL = |m_c|^2 / 2, i.e. 1/2 and 2
+    assert aggregate_kl(mu, torch.zeros_like(mu), y).item() == pytest.approx((0.5 + 2.0) / 2, rel=1e-12)
+    spread = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], dtype=d)  # the class's means, var 1
+    log_var = torch.log(torch.tensor([[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]], dtype=d) + 1e-300)
+    assert aggregate_kl(spread, log_var, None).item() == pytest.approx(0.0, abs=1e-9)  # moments of N(0, I)
+
+
+def test_beta_and_the_class_term_weigh_the_training_loss_not_the_measured_elbo():
+    torch.manual_seed(0)
+    x, y = binary_images(4).double(), torch.tensor([0, 1, 0, 1])
+    plain = VAE(z_dim=2, n_classes=2, **TINY).double()
+    weighed = VAE(z_dim=2, n_classes=2, beta=3.0, class_match=5.0, **TINY).double()
+    weighed.load_state_dict(plain.state_dict())
+    with torch.no_grad():
+        mu, log_var = plain.posterior(x, y)
+    losses = []
+    for m in (plain, weighed):
+        torch.manual_seed(1)
+        losses.append(m.loss((x, y)).item())
+    torch.manual_seed(1)
+    reconstruction, kl = plain.elbo_terms(x, y)
+    assert losses[0] == pytest.approx(-(reconstruction - kl).mean().item(), rel=1e-12)
+    expected = -(reconstruction - 3.0 * kl).mean() + 5.0 * aggregate_kl(mu, log_var, y)
+    assert losses[1] == pytest.approx(expected.item(), rel=1e-12)
+    measured = [m.measure(x, y, generator=torch.Generator().manual_seed(2))["neg_elbo_nats"] for m in (plain, weighed)]
+    assert torch.equal(*measured)
 
 
 def test_a_vae_measures_its_elbo_terms_and_its_importance_weighted_bound():

@@ -80,12 +80,13 @@ class Autoencoder(nn.Module):
     denoising_test = False  # also measured on corrupted test images, beside the plain autoencoder (the task)
     sparse_code = False  # the task measures how sparse its codes are
 
-    def __init__(self, z_dim: int = 16, channels: int = 32, hidden: int = 256, n_classes: int = 0):
+    def __init__(self, z_dim: int = 16, channels: int = 32, hidden: int = 256, n_classes: int = 0, film: bool = False):
+        """``film``: the class y also modulates every hidden layer of the decoder (``gen_core.nn.conv``)."""
         super().__init__()
         self.z_dim, self.n_classes, self.image_size = z_dim, n_classes, IMAGE_SIZE
         self.encoder = ConvEncoder(channels, hidden, n_classes)
         self.head = nn.Linear(hidden, self.code_params * z_dim)
-        self.decoder = ConvDecoder(z_dim, channels, hidden, n_classes)
+        self.decoder = ConvDecoder(z_dim, channels, hidden, n_classes, film)
         self.meta: dict = {}  # the sidecar, set by ``checkpoints.load``
 
     @property

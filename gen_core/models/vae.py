@@ -39,6 +39,23 @@ def gaussian_kl(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu ** 2 + log_var.exp() - 1 - log_var).sum(1)
 
 
+def aggregate_kl(mu: torch.Tensor, log_var: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+    """Mean over the classes c in the batch of KL(N(m_c, S_c) || N(0, I)), N(m_c, S_c) the Gaussian with the
+    moments of the class's aggregate posterior q(z | y = c) = mean_{i: y_i = c} N(mu_i, diag sigma_i^2):
+
+        m_c = mean mu_i,   S_c = mean (mu_i - m_c)(mu_i - m_c)^T + mean diag sigma_i^2,
+        KL = 1/2 (tr S_c + |m_c|^2 - d - log det S_c).
+
+    Zero when every class's codes have the prior's mean and covariance (z independent of y, to two moments)."""
+    groups = [torch.ones(len(mu), dtype=torch.bool, device=mu.device)] if y is None else [y == c for c in y.unique()]
+    total = 0.0
+    for g in groups:
+        m, centred = mu[g].mean(0), mu[g] - mu[g].mean(0)
+        s = centred.T @ centred / len(centred) + torch.diag(log_var[g].exp().mean(0))
+        total = total + 0.5 * (s.trace() + m @ m - len(m) - torch.logdet(s))
+    return total / len(groups)
+
+
 def log_normal(z: torch.Tensor, mu: torch.Tensor | float = 0.0, log_var: torch.Tensor | float = 0.0) -> torch.Tensor:
     """log N(z; mu, diag exp(log_var)) summed over the last dimension."""
     log_var = torch.as_tensor(log_var, dtype=z.dtype, device=z.device)
@@ -51,6 +68,11 @@ class VAE(Autoencoder):
     code_params = 2  # mu and log sigma^2 per latent dimension
     has_likelihood_bound = True  # the ELBO and the importance-weighted bound
     objective = "neg_elbo_nats"
+
+    def __init__(self, *args, beta: float = 1.0, class_match: float = 0.0, **kwargs):
+        """``beta``, ``class_match``: weights of the training loss's KL terms (``loss``); 1 and 0 train on the ELBO."""
+        super().__init__(*args, **kwargs)
+        self.beta, self.class_match = beta, class_match
 
     def posterior(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(mu, log sigma^2) of q(z | x, y), each [B, z_dim]."""
@@ -67,15 +89,19 @@ class VAE(Autoencoder):
         eps = torch.randn((n, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype)
         return mu + (0.5 * log_var).exp() * eps
 
+    def expected_log_likelihood(self, x, y, mu, log_var, n_samples: int = 1,
+                                generator: torch.Generator | None = None) -> torch.Tensor:
+        """E_q[log p(x | z, y)] estimated with ``n_samples`` reparametrized z ~ q = N(mu, diag sigma^2): [B] nats."""
+        z = self.reparametrize(mu, log_var, n_samples, generator)                  # [n, B, z_dim]
+        reps = lambda t: None if t is None else t.repeat(n_samples, *([1] * (t.dim() - 1)))  # noqa: E731
+        logits = self.decode(z.flatten(0, 1), reps(y))
+        return log_bernoulli(reps(x), logits).view(n_samples, len(x)).mean(0)
+
     def elbo_terms(self, x: torch.Tensor, y: torch.Tensor | None = None, n_samples: int = 1,
                    generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(E_q[log p(x | z)] estimated with ``n_samples`` reparametrized z, KL(q || p) analytic), each [B] nats."""
         mu, log_var = self.posterior(x, y)
-        z = self.reparametrize(mu, log_var, n_samples, generator)                  # [n, B, z_dim]
-        reps = lambda t: None if t is None else t.repeat(n_samples, *([1] * (t.dim() - 1)))  # noqa: E731
-        logits = self.decode(z.flatten(0, 1), reps(y))
-        reconstruction = log_bernoulli(reps(x), logits).view(n_samples, len(x)).mean(0)
-        return reconstruction, gaussian_kl(mu, log_var)
+        return self.expected_log_likelihood(x, y, mu, log_var, n_samples, generator), gaussian_kl(mu, log_var)
 
     def elbo(self, x, y=None, n_samples: int = 1, generator=None) -> torch.Tensor:
         """ELBO = E_q[log p(x | z)] - KL(q(z | x) || p(z)): [B] nats, a lower bound on log p(x)."""
@@ -83,9 +109,17 @@ class VAE(Autoencoder):
         return reconstruction - kl
 
     def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """The negative ELBO, averaged over a batch (x, y)."""
+        """-(E_q[log p(x | z)] - beta KL) averaged over a batch (x, y), the negative ELBO when beta = 1, plus
+        ``class_match`` times the classes' aggregate-posterior KL (``aggregate_kl``). A beta > 1 (Higgins et al.,
+        2017) makes every nat z carries cost more; the class term asks each class's codes to fill the prior, so
+        that z ~ N(0, I) decodes, for any class y, to a code that class's images use. What is measured
+        (``measure``) is always the ELBO itself."""
         x, y = batch
-        return -self.elbo(x, y).mean()
+        mu, log_var = self.posterior(x, y)
+        loss = -(self.expected_log_likelihood(x, y, mu, log_var) - self.beta * gaussian_kl(mu, log_var)).mean()
+        if self.class_match:
+            loss = loss + self.class_match * aggregate_kl(mu, log_var, y)
+        return loss
 
     @torch.no_grad()
     def measure(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 0,

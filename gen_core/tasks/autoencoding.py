@@ -164,9 +164,13 @@ class Autoencoding(LabelledImages):
     def protocol(self):
         corruption = {"corruption": f"C(x~ | x) of models.autoencoder.corrupt with {CORRUPTION}, drawn once per split "
                                     f"(seeds: val {VAL_SEED}, test {TEST_SEED})"} if self.model.denoising_test else {}
+        honoured = {"class_accuracy": f"the shipped classifier's label of E[x | z, y] (the decoder's pixel "
+                                      f"probabilities, mapped to [-1, 1]: the images the Latent tab shows), "
+                                      f"z ~ N(0, I), {SAMPLES_PER_CLASS:,} per class; the fraction labelled y"
+                    } if self.model.conditional else {}
         return {"train": "first 55,000 training images", "val": "last 5,000 training images",
                 "test": "10,000 test images", "binarization": "pixel >= 128",
-                "metric": self.model.measured_as(IW_SAMPLES), "limit": self.limit, **corruption}
+                "metric": self.model.measured_as(IW_SAMPLES), "limit": self.limit, **corruption, **honoured}
 
     def reference(self):
         """Per-dimension mean and standard deviation of the test images' codes (the sliders' ±4 sigma range)."""
