@@ -290,7 +290,7 @@ def prepare(args) -> Run:
     task_cls = tasks.TASKS[spec.task]
     if args.hflip and not issubclass(task_cls, tasks.ImageLikelihood):
         raise SystemExit(f"error: --hflip applies to the autoregressive image models, not {args.model}")
-    options = {"hflip": True} if args.hflip else {}
+    options = {**spec.task_options, **({"hflip": True} if args.hflip else {})}
     try:
         config = task_cls.configure({**spec.config, **json.loads(args.config)}, dataset, args.data_dir)
         model = build(args.model, config).to(device)

@@ -18,6 +18,7 @@ TINY = {
     "pixelcnn": {"channels": 8, "n_blocks": 2, "head_channels": 8},
     "pixelcnn_8bit": {"channels": 8, "n_blocks": 2, "head_channels": 8},
     "gated_pixelcnn": {"channels": 8, "n_layers": 3},
+    "pixelcnn_dmol": {"channels": 8, "n_layers": 3, "mixtures": 3},
     "pixelrnn": {"channels": 8, "n_layers": 2},
     "image_transformer": {"d_model": 16, "n_heads": 2, "n_layers": 2},
 }

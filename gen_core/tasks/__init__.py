@@ -27,11 +27,12 @@ TASKS: dict[str, type[Task]] = {
 
 
 def make(model_name: str, model, dataset: str | None = None, **kwargs) -> Task:
-    """The task that trains/evaluates registry model ``model_name`` (``model`` already built)."""
+    """The task that trains/evaluates registry model ``model_name`` (``model`` already built), with the
+    registry entry's task options."""
     from ..models import REGISTRY
 
     spec = REGISTRY[model_name]
-    return TASKS[spec.task](model, dataset or spec.dataset, **kwargs)
+    return TASKS[spec.task](model, dataset or spec.dataset, **{**spec.task_options, **kwargs})
 
 
 __all__ = ["TASKS", "Task", "LabelledImages", "Adversarial", "CharLikelihood", "Classification", "ImageLikelihood", "Autoencoding", "SemiSupervised", "make"]

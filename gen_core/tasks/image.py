@@ -1,7 +1,10 @@
 """Maximum likelihood for the autoregressive image models on binarized or 8-bit images.
 
 Metric: the negative log-likelihood -log p(x) in nats per image, averaged over images, and
-bits/dim = NLL / (D ln 2).
+bits/dim = NLL / (D ln 2). A model whose registry entry asks for it (``fid_samples``) is also measured by
+the quality of its samples, as the GANs are (``tasks.gan``): the FID (genlab classifier features) of
+``fid_samples`` samples against the 10,000 test images, and that of each shipped model of ``fid_compare``
+drawn the same way.
 """
 from __future__ import annotations
 
@@ -10,9 +13,12 @@ from pathlib import Path
 
 import torch
 
+from .. import checkpoints, metrics
 from ..data import binarize, load_split, prepare
+from ..metrics import FID_NAME
 from ..viz import save_grid_png
 from .base import Task
+from .gan import TEST_SEED, draw
 
 
 def bits_per_dim(nll_nats: float, model) -> float:
@@ -78,15 +84,23 @@ def representative_subset(images_uint8: torch.Tensor, limit: int | None, n_value
     return proxy.argsort(stable=True)[(torch.arange(limit) * step + step / 2).long()].sort().values
 
 
+def samples(model, n: int) -> torch.Tensor:
+    """n samples of an autoregressive image model in [-1, 1] (the classifier's range), on the CPU."""
+    x, _ = draw(lambda count, _, g: model.sample(count, generator=g), n, 0, TEST_SEED)
+    return x * (2 / (model.n_values - 1)) - 1
+
+
 class ImageLikelihood(Task):
     datasets = ("fashion-mnist", "mnist")
     val_metric = "val_nll_nats"
     objective = "nll_nats"
 
-    def __init__(self, *args, hflip: bool = False, **kwargs):
-        """``hflip``: train on every training image and its mirror image (`train --hflip`)."""
+    def __init__(self, *args, hflip: bool = False, fid_samples: int = 0, fid_compare: tuple[str, ...] = (),
+                 **kwargs):
+        """``hflip``: train on every training image and its mirror image (`train --hflip`). ``fid_samples``: also
+        measure the FID of that many samples; ``fid_compare``: registry names of shipped models measured alike."""
         super().__init__(*args, **kwargs)
-        self.hflip = hflip
+        self.hflip, self.fid_samples, self.fid_compare = hflip, fid_samples, tuple(fid_compare)
         self.loaded: dict[str, torch.Tensor] = {}
         self.test_nlls: dict[int | None, torch.Tensor] = {}
 
@@ -121,8 +135,23 @@ class ImageLikelihood(Task):
 
     def test_metrics(self, limit=None):
         nll = self.test_nll(limit)
-        return {"test_nll_nats": nll.mean().item(), "bits_per_dim": bits_per_dim(nll.mean().item(), self.model),
-                "test_images": len(nll)}
+        out = {"test_nll_nats": nll.mean().item(), "bits_per_dim": bits_per_dim(nll.mean().item(), self.model),
+               "test_images": len(nll)}
+        if self.fid_samples:
+            out.update(self.sample_metrics(min(limit or self.fid_samples, self.fid_samples)))
+        return out
+
+    def sample_metrics(self, n: int) -> dict:
+        """FID (genlab classifier features) of n samples of this model (``fid_classifier``) and of each model of
+        ``fid_compare`` (``fid_<name>_samples``) against the test images: the GANs' function and seed."""
+        yardstick = metrics.classifier(self.dataset, self.device)
+        test = metrics.to_unit_range(load_split(self.dataset, "test", self.data_dir)[0])
+        reference = metrics.gaussian(metrics.features(yardstick, test))
+        models = {"fid_classifier": self.model}
+        for name in self.fid_compare:
+            models[f"fid_{name}_samples"] = checkpoints.load(f"{name}-{self.dataset}", self.device)
+        out = {key: metrics.fid(yardstick, samples(model, n), reference) for key, model in models.items()}
+        return {**out, "samples": n}
 
     def reference(self):
         """Percentiles 0, 1, ..., 100 of the per-image test NLL: where a new image's NLL falls."""
@@ -134,6 +163,8 @@ class ImageLikelihood(Task):
         binarization = "pixel >= 128" if self.model.n_values == 2 else f"{self.model.n_values} levels"
         protocol = {"train": "first 55,000 training images", "val": "last 5,000 training images",
                     "test": "10,000 test images", "binarization": binarization, "limit": self.limit}
+        if self.fid_samples:
+            protocol["fid"] = f"{FID_NAME}: {self.fid_samples:,} samples vs the 10,000 test images"
         if self.hflip:
             protocol["augmentation"] = "each training image and its left-right mirror image, once per epoch"
         return protocol
