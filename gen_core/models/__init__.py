@@ -57,7 +57,7 @@ REGISTRY: dict[str, Spec] = {
     "pixelrnn": Spec(PixelRNN, {"channels": 128, "hidden": 64, "n_layers": 3}, lr=1e-3, batch_size=64, epochs=14),
     # sized for a shared 2-core CPU: its 2 x 55 column steps a layer cost ~4x the Row LSTM's 28 row steps
     "pixelrnn_diagonal": Spec(DiagonalPixelRNN, {"channels": 48, "hidden": 24, "n_layers": 2}, lr=1e-3, batch_size=64,
-                              epochs=2),
+                              epochs=3),
     "image_transformer": Spec(ImageTransformer, {"d_model": 128, "n_heads": 2, "n_layers": 3, "d_mlp": 256},
                               lr=1e-3, batch_size=64, epochs=6),
     "classifier": Spec(Classifier, {"channels": 32, "features": 128}, task="classifier", lr=1e-3, batch_size=128,
