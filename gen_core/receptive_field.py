@@ -9,8 +9,8 @@ no pixel outside the architecture's reach can ever show up; to keep a pixel insi
 behind a dead unit on one canvas, the union is taken over a few random canvases (of values between
 the levels, where every model's input is differentiable). For a causal model
 the field lies inside "the pixels before i in its order"; what it leaves out is the model's blind spot
-(PixelCNN's upper right), and what it takes in shows its reach (the Row LSTM's triangle, MADE's
-known-first order).
+(PixelCNN's upper right), and what it takes in shows its reach (the Row LSTM's triangle, the Diagonal
+BiLSTM's whole context but the last pixel of the row above, MADE's known-first order).
 """
 from __future__ import annotations
 

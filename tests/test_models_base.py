@@ -20,11 +20,12 @@ TINY = {
     "gated_pixelcnn": {"channels": 8, "n_layers": 3},
     "pixelcnn_dmol": {"channels": 8, "n_layers": 3, "mixtures": 3},
     "pixelrnn": {"channels": 8, "n_layers": 2},
+    "pixelrnn_diagonal": {"channels": 8, "hidden": 8, "n_layers": 2},
     "image_transformer": {"d_model": 16, "n_heads": 2, "n_layers": 2},
 }
 NAMES = [n for n in REGISTRY if n in TINY]
 # every registry model, plus the softmax (K-valued) variant of each family that has one
-SOFTMAX_FAMILIES = ("pixelcnn", "gated_pixelcnn", "pixelrnn", "image_transformer")
+SOFTMAX_FAMILIES = ("pixelcnn", "gated_pixelcnn", "pixelrnn", "pixelrnn_diagonal", "image_transformer")
 # and MADE as a mixture over the registry's four scans, one member each
 MADE_ORDERINGS = {"orderings": REGISTRY["made"].config["orderings"], "eval_orders": 4}
 CASES = ([(n, {}) for n in NAMES] + [(n, {"n_values": 4}) for n in NAMES if n in SOFTMAX_FAMILIES]

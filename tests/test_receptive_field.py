@@ -1,5 +1,5 @@
 """Receptive fields measured from the models: causal, PixelCNN's blind spot, the gated stack's fix,
-the Row LSTM's triangle, MADE's known-first order."""
+the Row LSTM's triangle, the Diagonal BiLSTM's full context, MADE's known-first order."""
 import torch
 
 from gen_core.models import REGISTRY, build
@@ -18,7 +18,8 @@ def field(name, **config):
 
 
 def test_every_image_model_sees_only_pixels_before_it():
-    for name in ("fvsbn", "nade", "pixelcnn", "gated_pixelcnn", "pixelrnn", "image_transformer"):
+    for name in ("fvsbn", "nade", "pixelcnn", "gated_pixelcnn", "pixelrnn", "pixelrnn_diagonal",
+                 "image_transformer"):
         model, rf = field(name)
         assert not (rf & ~before(model, POS)).any(), name
         assert rf[R - 1, C] and rf[R, C - 1], name  # the pixel above and the one to the left matter
@@ -39,6 +40,12 @@ def test_the_row_lstm_sees_a_triangle_above():
     widths = [int(rf[r].sum()) for r in range(R - 6, R)]
     assert widths == sorted(widths, reverse=True) and widths[0] > widths[-1]  # one pixel wider each row up
     assert rf[R - 6, C + 6] and not rf[R - 1, C + 6]
+
+
+def test_the_diagonal_bilstm_sees_every_earlier_pixel_but_the_end_of_the_row_above():
+    model, rf = field("pixelrnn_diagonal")
+    blind = before(model, POS) & ~rf                               # the full context, where the Row LSTM's is a triangle,
+    assert blind.nonzero().tolist() == [[R - 1, 27]]               # but for one pixel no input before it sees
 
 
 def test_made_completes_from_every_known_pixel():
