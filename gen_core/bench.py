@@ -257,8 +257,8 @@ def ui_latency(n: int = 16, seed: int = 0) -> list[dict]:
             for _ in job:
                 first = first or time.perf_counter() - t0
             job.result()
-            rows.append({"model": name, "images": n, "first_frame_s": first, "finished_s": time.perf_counter() - t0,
-                         "startup_s": startup})
+            rows.append({"model": f"{name} (ui)", "images": n, "first_frame_s": first,
+                         "finished_s": time.perf_counter() - t0, "startup_s": startup})
         for name in (c["name"] for c in shipped_checkpoints("gan")):
             client.predict(name, 0, 64, 1.0, "every class", api_name="/gan_generate")  # warm
             times = []
