@@ -52,9 +52,14 @@ def streamed(name: str, model, n: int, seed: int, temperature: float, run: repla
     every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
     rec = Recording.start(model, n)
     t0 = time.perf_counter()
+    pending = []  # steps not recorded yet: kept a frame's worth at a time, in one batch (cheaper in a crowd)
     for step in batcher(model).iter_sample(n, temperature, generator):
-        rec.add(model, step, temperature)
-        if (step.i + 1) % every == 0 and rec.steps < model.num_pixels:
+        pending.append(step)
+        if (step.i + 1) % every and step.i + 1 < model.num_pixels:
+            continue
+        rec.extend(model, pending, temperature)
+        pending = []
+        if rec.steps < model.num_pixels:
             if run.stopped():
                 yield (*replay.frames(name, rec, rec.steps),
                        f"**Stopped at pixel {rec.steps} / {model.num_pixels}.** Step through what was drawn below.",

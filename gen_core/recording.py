@@ -54,20 +54,29 @@ class Recording:
 
     def add(self, model, step: Step, temperature: float) -> None:
         """Keep one step of ``sampling.iter_sample`` (in order: step.i == self.steps)."""
-        self.order[step.i] = step.pos
-        if step.out is not None:
-            probs = model.distribution(step.out, temperature).float().cpu()
-            binary = probs.shape[1] == 1
-            self.expect[step.i] = probs[:, 0] if binary else probs @ torch.linspace(0, 1, probs.shape[1])
+        self.extend(model, [step], temperature)
+
+    def extend(self, model, steps: list[Step], temperature: float) -> None:
+        """Keep consecutive steps of ``sampling.iter_sample`` (the first is step ``self.steps``), their
+        distributions computed in one batch."""
+        self.order[[s.i for s in steps]] = torch.tensor([s.pos for s in steps])
+        scored = [s for s in steps if s.out is not None]
+        if scored:
+            i = [s.i for s in scored]
+            probs = model.distribution(torch.cat([s.out for s in scored]), temperature).float().cpu()
+            probs = probs.view(len(scored), -1, probs.shape[-1])                      # [steps, n, C]
+            binary = probs.shape[-1] == 1
+            self.expect[i] = probs[..., 0] if binary else probs @ torch.linspace(0, 1, probs.shape[-1])
             if self.levels is None:
-                self.dists[step.i] = probs.to(torch.float16)
+                self.dists[i] = probs.to(torch.float16)
             else:
-                top = probs.topk(self.dists.shape[-1], dim=1)
-                self.dists[step.i], self.levels[step.i] = top.values.to(torch.float16), top.indices.to(torch.uint8)
-        if step.i == 0:  # the canvas as it starts: the known pixels, and the first one drawn
-            self.x = step.x.detach().cpu().clone()
-        self.x.flatten(1)[:, step.pos] = step.x.flatten(1)[:, step.pos].cpu()
-        self.steps = step.i + 1
+                top = probs.topk(self.dists.shape[-1], dim=-1)
+                self.dists[i], self.levels[i] = top.values.to(torch.float16), top.indices.to(torch.uint8)
+        if steps[0].i == 0:  # the canvas as it starts: the known pixels (and the pixels drawn, written below)
+            self.x = steps[0].x.detach().cpu().clone()
+        positions = [s.pos for s in steps]
+        self.x.flatten(1)[:, positions] = steps[-1].x.flatten(1)[:, positions].cpu()
+        self.steps = steps[-1].i + 1
 
     def distribution(self, k: int, j: int) -> torch.Tensor:
         """The distribution step k (1-based) of image j was drawn from: [1] p(x = 1), or [K] per level (the

@@ -63,3 +63,24 @@ def test_a_completion_keeps_its_known_pixels_at_every_step():
         assert torch.equal(rec.canvas(k)[:, :, :2], torch.ones(2, 1, 2, 4))
     assert torch.equal(rec.canvas(16), frames[-1][0])
     assert set(rec.order[:8].tolist()) == set(range(8))  # MADE draws (skips) the known pixels first
+
+
+@pytest.mark.parametrize("name,overrides,known", [("nade", {}, False), ("pixelcnn", {"n_values": 64}, False),
+                                                  ("fvsbn", {}, True)])
+def test_steps_kept_in_chunks_are_the_steps_kept_one_by_one(name, overrides, known):
+    model = tiny(name, 5, std=0.3, **overrides)
+    options = {"generator": torch.Generator().manual_seed(4), "temperature": 0.8}
+    if known:  # a completion: steps whose pixel every image knew have no distribution (fvsbn skips them)
+        mask = torch.zeros(5, 5, dtype=torch.bool)
+        mask[:2] = True
+        options |= {"known": torch.ones(5, 5), "known_mask": mask}
+    one_by_one, _ = record(model, 3, **options)
+    options["generator"] = torch.Generator().manual_seed(4)
+    chunked, steps = Recording.start(model, 3, options.get("known_mask")), list(iter_sample(model, 3, **options))
+    for a in range(0, len(steps), 7):
+        chunked.extend(model, steps[a:a + 7], 0.8)
+    assert chunked.steps == one_by_one.steps == 25
+    for field in ("order", "x", "dists", "levels"):
+        a, b = getattr(chunked, field), getattr(one_by_one, field)
+        assert (a is None and b is None) or torch.equal(a.nan_to_num(-1), b.nan_to_num(-1)), field
+    torch.testing.assert_close(chunked.expect, one_by_one.expect, equal_nan=True)
