@@ -65,8 +65,10 @@ def streamed(name: str, model, n: int, seed: int, temperature: float, run: repla
                        f"**Stopped at pixel {rec.steps} / {model.num_pixels}.** Step through what was drawn below.",
                        rec, checks.Slider(maximum=rec.steps, value=rec.steps))
                 return
-            yield (*replay.frames(name, rec, rec.steps), f"pixel {rec.steps} / {model.num_pixels}", rec,
-                   checks.Slider(maximum=model.num_pixels, value=rec.steps))
+            # the step slider's range is set by the first frame; later frames send its value only (an updated
+            # component costs Gradio a new block config per frame and visitor)
+            slider = checks.Slider(maximum=model.num_pixels, value=rec.steps) if rec.steps == every else rec.steps
+            yield (*replay.frames(name, rec, rec.steps), f"pixel {rec.steps} / {model.num_pixels}", rec, slider)
     elapsed = time.perf_counter() - t0
     with torch.no_grad():
         nll = -model.log_prob(step.x)
