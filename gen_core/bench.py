@@ -15,12 +15,14 @@ size; loss, backward, Adam), in float32 and under bf16 autocast (``train --cpu-b
 from __future__ import annotations
 
 import argparse
+import collections
 import itertools
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -84,9 +86,6 @@ def latencies(draw, requests, workers: int) -> tuple[list[float], float]:
 def crowd_batching(name: str = "pixelcnn", clients: int = 32, workers: int = 2) -> dict:
     """``clients`` requests of 1-4 images at once: served by ``workers`` one request each at a time, then
     merged into the shared rounds of one batcher (whose rounds take ``workers`` permits)."""
-    import collections
-    import threading
-
     model, shipped = model_for(name)
     requests = [(1 + k % 4, k) for k in range(clients)]
     batcher = Batcher(model, threading.Semaphore(workers), workers=workers)

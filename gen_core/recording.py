@@ -63,7 +63,8 @@ class Recording:
         scored = [s for s in steps if s.out is not None]
         if scored:
             i = [s.i for s in scored]
-            probs = model.distribution(torch.cat([s.out for s in scored]), temperature).float().cpu()
+            out = scored[0].out if len(scored) == 1 else torch.cat([s.out for s in scored])  # add(): no copy
+            probs = model.distribution(out, temperature).float().cpu()
             probs = probs.view(len(scored), -1, probs.shape[-1])                      # [steps, n, C]
             binary = probs.shape[-1] == 1
             self.expect[i] = probs[..., 0] if binary else probs @ torch.linspace(0, 1, probs.shape[-1])
