@@ -206,6 +206,9 @@ def parse_args(argv=None):
                     help="validate, keep and publish an exponential moving average of the weights (Polyak "
                          "averaging), e.g. 0.9995; may be switched on when resuming")
     ap.add_argument("--save-every", type=float, default=300, help="seconds between mid-epoch saves")
+    ap.add_argument("--init-from", default=None, metavar="CHECKPOINT",
+                    help="a fresh run starts from these shipped weights (same model and config), e.g. "
+                         "checkpoints/pixelcnn_dmol-fashion-mnist; the sidecar keeps that run's history")
     return ap.parse_args(argv)
 
 
@@ -395,7 +398,22 @@ def start_or_resume(args, run: Run, optimizers) -> tuple[dict, WeightAverage | N
                              f"resume it the same way")
         record_changes(info, plan)
         say(run, f"resumed {run.name} at epoch {info['epoch']} batch {info['batch']} (best val {info['best_val']:.2f})")
+    elif args.init_from:
+        info["initialized_from"] = initialize(run, args.model, args.init_from)
     return info, (WeightAverage(run.model, args.ema, averages) if args.ema else None)
+
+
+def initialize(run: Run, model: str, name_or_path) -> dict:
+    """Copy a shipped checkpoint's weights into the run's model (a fine-tuning start); what the sidecar
+    says about where they came from: that checkpoint's training, history and metrics."""
+    meta = checkpoints.read_meta(name_or_path)
+    if meta.get("model") != model or meta.get("config") != run.config:
+        raise SystemExit(f"error: {name_or_path} is a {meta.get('model')} with config {meta.get('config')}, "
+                         f"not this run's {run.config}")
+    run.model.load_state_dict(checkpoints.load(name_or_path, run.device).state_dict())
+    say(run, f"{run.name} starts from the weights of {name_or_path} ({meta.get('epochs')} epochs)")
+    kept = ("commit", "epochs", "training", "wall_time_s", "history", "metrics", "changes", "initialized_from")
+    return {"checkpoint": Path(name_or_path).name, **{k: meta[k] for k in kept if k in meta}}
 
 
 def set_learning_rates(run: Run, optimizers: dict, step: int, total: int) -> None:
@@ -485,7 +503,7 @@ def sidecar(args, run: Run, info: dict, n_params: int, wall_time: float) -> dict
         **({"processes": run.ranks.world} if run.ranks.world > 1 else {}),
         **({"weight_average": f"exponential moving average, decay {args.ema}"} if args.ema else {}),
         "history": info["history"], "metrics": {run.task.val_metric: info["best_val"]},
-        **({"changes": info["changes"]} if "changes" in info else {}),
+        **{k: info[k] for k in ("changes", "initialized_from") if k in info},
     }
 
 
