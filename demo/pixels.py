@@ -42,23 +42,23 @@ def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None
 
 @functools.cache
 def batcher(model) -> Batcher:
-    """The one batcher of a shipped model: visitors pressing Generate at once share its rounds."""
-    return Batcher(model, layout.ROUNDS, workers=layout.WORKERS)
+    """The one batcher of a shipped model: visitors pressing Generate at once share its rounds, and each gets
+    its steps a frame's worth at a time."""
+    return Batcher(model, layout.ROUNDS, workers=layout.WORKERS, chunk=frame_steps(model))
+
+
+def frame_steps(model) -> int:
+    """Steps between two frames of a stream: a row of a 28 x 28 image."""
+    return max(1, model.num_pixels // FRAMES_PER_IMAGE)
 
 
 def streamed(name: str, model, n: int, seed: int, temperature: float, run: replay.Run):
     """The frames of ``generate``: every row, until the draw ends or the visitor stops it."""
     generator = torch.Generator().manual_seed(seed)
-    every = max(1, model.num_pixels // FRAMES_PER_IMAGE)
     rec = Recording.start(model, n)
     t0 = time.perf_counter()
-    pending = []  # steps not recorded yet: kept a frame's worth at a time, in one batch (cheaper in a crowd)
-    for step in batcher(model).iter_sample(n, temperature, generator):
-        pending.append(step)
-        if (step.i + 1) % every and step.i + 1 < model.num_pixels:
-            continue
-        rec.extend(model, pending, temperature)
-        pending = []
+    for steps in batcher(model).iter_sample(n, temperature, generator):  # a frame's worth of steps at a time
+        rec.extend(model, steps, temperature)  # in one batch (cheaper in a crowd)
         if rec.steps < model.num_pixels:
             if run.stopped():
                 yield (*replay.frames(name, rec, rec.steps),
@@ -67,11 +67,12 @@ def streamed(name: str, model, n: int, seed: int, temperature: float, run: repla
                 return
             # the step slider's range is set by the first frame; later frames send its value only (an updated
             # component costs Gradio a new block config per frame and visitor)
-            slider = checks.Slider(maximum=model.num_pixels, value=rec.steps) if rec.steps == every else rec.steps
+            first = rec.steps == len(steps)
+            slider = checks.Slider(maximum=model.num_pixels, value=rec.steps) if first else rec.steps
             yield (*replay.frames(name, rec, rec.steps), f"pixel {rec.steps} / {model.num_pixels}", rec, slider)
     elapsed = time.perf_counter() - t0
     with torch.no_grad():
-        nll = -model.log_prob(step.x)
+        nll = -model.log_prob(steps[-1].x)
     per_image = ", ".join(f"{v:.1f}" for v in nll.tolist())
     note = f"\n\n{replay.GREEDY}" if temperature == 0 else ""
     yield (images.picture_html(images.image_grid(rec.x, model.n_values), replay.CANVAS_ALT),

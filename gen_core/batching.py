@@ -5,18 +5,29 @@ each layer's operations, not to arithmetic), so a model serving a crowd should n
 request. A :class:`Batcher` owns one model. Requests that arrive while it is drawing wait for that round
 to end, then share the next one: the batch holds every waiting request's rows, up to ``max_images``;
 rows [a, b) belong to one request and are drawn at its temperature with its generator
-(``sampling.Draw``), so every request gets the images it would get alone, and its own stream of steps.
+(``sampling.Draw``), so every request gets the images it would get alone, and its own stream of steps,
+handed over ``chunk`` steps at a time (a frame's worth: a crowd's consumers wake once per frame, not once per
+pixel, and leave the interpreter to the loop that draws). When more than ``viewers`` requests are being drawn
+or waiting, hand-overs come proportionally less often, every ``chunk * ceil(requests / viewers)`` steps: a crowd's
+streams together cost the server what ``viewers`` streams cost (each frame is pictures to encode and send), and
+each visitor still sees the draw advance.
 
 Rounds of all batchers take a permit from ``rounds`` (a semaphore: how many run at once, e.g. one per
 core). A batcher runs up to ``workers`` rounds at once (a request that arrives while every worker is
 drawing starts another, so a crowd on one model keeps every core busy); a worker thread ends after
-``idle_s`` seconds without requests.
+``idle_s`` seconds without requests. A worker that finds too few requests to fill a round waits ``gather_s``
+for more before it draws: a crowd's first requests then share a round instead of each drawing alone, and a
+lone visitor waits that long once.
 """
 from __future__ import annotations
 
+import collections
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
+
+import torch
 
 from .sampling import Draw, Step, iter_draws
 
@@ -34,16 +45,19 @@ class Batcher:
     """Merges concurrent ``iter_sample`` calls on ``model`` into rounds of one batched ``iter_draws`` loop."""
 
     def __init__(self, model, rounds: threading.Semaphore, workers: int = 2, max_images: int = 64,
-                 idle_s: float = 30.0):
+                 idle_s: float = 30.0, chunk: int = 1, viewers: int = 4, gather_s: float = 0.05):
         self.model, self.rounds, self.workers, self.max_images, self.idle_s = model, rounds, workers, max_images, idle_s
+        self.chunk, self.viewers, self.gather_s = chunk, viewers, gather_s
         self.lock = threading.Condition()
         self.waiting: list[_Ticket] = []
         self.live = self.idle = 0  # worker threads alive, and those of them waiting for requests
-        self.round_sizes: list[int] = []  # requests per round so far (what bench and the tests read)
+        self.drawing = 0  # requests in the rounds being drawn
+        self.round_sizes = collections.deque(maxlen=1000)  # requests per recent round (what bench and tests read)
 
     def iter_sample(self, n: int, temperature: float = 1.0, generator=None):
-        """The steps of ``sampling.iter_sample(model, n, temperature=, generator=)``, drawn in a shared round:
-        each ``Step`` holds this request's rows only. Closing the iterator gives its rows up."""
+        """The steps of ``sampling.iter_sample(model, n, temperature=, generator=)``, drawn in a shared round,
+        in lists of consecutive steps (``chunk`` of them, or more in a crowded round; the last list may be
+        shorter): each ``Step`` holds this request's rows only. Closing the iterator gives its rows up."""
         ticket = _Ticket(Draw(n, temperature, generator))
         with self.lock:
             self.waiting.append(ticket)
@@ -61,6 +75,8 @@ class Batcher:
 
     def _serve(self):
         while self._requests_came():
+            if self._rows_waiting() < self.max_images:
+                time.sleep(self.gather_s)
             with self.rounds:  # requests arriving while the permit is awaited join this round
                 batch = self._take_round()
                 if batch:  # (another worker may have taken them all)
@@ -76,6 +92,10 @@ class Batcher:
                 self.live -= 1
             return came
 
+    def _rows_waiting(self) -> int:
+        with self.lock:
+            return sum(t.draw.n for t in self.waiting)
+
     def _take_round(self) -> list[_Ticket]:
         """The waiting requests, oldest first, that fit in ``max_images`` rows (the first always does); none
         when other workers took them first."""
@@ -86,26 +106,49 @@ class Batcher:
                 rows += batch[-1].draw.n
             if batch:
                 self.round_sizes.append(len(batch))
+                self.drawing += len(batch)
             return batch
 
     def _draw(self, batch: list[_Ticket]):
-        """One round: every step's rows to their request, until the draw ends or every request gave up."""
+        """One round: every step's rows to their request, a chunk at a time, until the draw ends or every
+        request gave up."""
         bounds, a = [], 0
         for ticket in batch:
             bounds.append((a, a + ticket.draw.n))
             a += ticket.draw.n
+        pending = []  # the round's steps since the last hand-over
         try:
             for step in iter_draws(self.model, [t.draw for t in batch]):
-                for ticket, (a, b) in zip(batch, bounds):
-                    # the canvas is shared and drawn on in place: later steps only add pixels after step.pos,
-                    # so the first step's rows are copied (a recording keeps them) and the rest are views
-                    x = step.x[a:b].clone() if step.i == 0 else step.x[a:b]
-                    out = None if step.out is None else step.out[a:b]
-                    ticket.steps.put(Step(step.i, step.pos, x, step.probs[a:b], out))
-                if all(t.cancelled for t in batch):
-                    break
+                # the canvas is shared and drawn on in place: later steps only add pixels after step.pos, so the
+                # first step's canvas is copied (a recording keeps it) and the rest are the live canvas
+                pending.append(step._replace(x=step.x.clone()) if step.i == 0 else step)
+                if len(pending) >= self.chunk * -(-(self.drawing + len(self.waiting)) // self.viewers):
+                    pending = self._hand_over(batch, bounds, pending)
+                    if all(t.cancelled for t in batch):
+                        break
+            self._hand_over(batch, bounds, pending)
         except Exception as error:  # noqa: BLE001  (every request of the round hears of it)
             for ticket in batch:
                 ticket.steps.put(error)
+        with self.lock:
+            self.drawing -= len(batch)
         for ticket in batch:
             ticket.steps.put(_DONE)
+
+    @staticmethod
+    def _hand_over(batch: list[_Ticket], bounds, pending: list[Step]) -> list[Step]:
+        """Each request's rows [a, b) of the round's steps since the last hand-over, to it (their outputs cut
+        from one stacked tensor, not step by step); an empty list for the next ones."""
+        if not pending:
+            return []
+        scored = all(s.out is not None for s in pending)
+        stacked = torch.stack([s.out for s in pending]) if scored else None
+        last = pending[-1]
+        for ticket, (a, b) in zip(batch, bounds):
+            if ticket.cancelled:
+                continue
+            outs = stacked[:, a:b].unbind(0) if scored else [None if s.out is None else s.out[a:b] for s in pending]
+            x, probs = last.x[a:b], last.probs[a:b]
+            ticket.steps.put([Step(s.i, s.pos, s.x[a:b] if s.i == 0 else x, probs, out)
+                              for s, out in zip(pending, outs)])
+        return []

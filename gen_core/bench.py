@@ -98,7 +98,7 @@ def crowd_batching(name: str = "pixelcnn", clients: int = 32, workers: int = 2) 
         done, seconds = latencies(draw, requests, threads)
         row |= {f"{how}_p50_s": quantiles(done)[0], f"{how}_p95_s": quantiles(done)[1],
                 f"{how}_images_per_s": row["images"] / seconds}
-    row["rounds"] = batcher.round_sizes
+    row["rounds"] = list(batcher.round_sizes)
     return row
 
 

@@ -32,15 +32,15 @@ def test_requests_drawn_together_get_the_images_they_get_alone(name):
     rounds, results = threading.Semaphore(1), {}
     batcher = Batcher(model, rounds, workers=1)
 
-    def consume(k, steps):
-        results[k] = [step for step in steps]
+    def consume(k, chunks):
+        results[k] = [step for chunk in chunks for step in chunk]
 
     at_once(batcher, rounds, REQUESTS, consume)
-    assert batcher.round_sizes == [len(REQUESTS)]
+    assert list(batcher.round_sizes) == [len(REQUESTS)]
     for k, (n, temperature, seed) in enumerate(REQUESTS):
         alone = model.sample(n, temperature=temperature, generator=torch.Generator().manual_seed(seed))
         steps = results[k]
-        assert len(steps) == model.num_pixels and steps[-1].x.shape[0] == n
+        assert [s.i for s in steps] == list(range(model.num_pixels)) and steps[-1].x.shape[0] == n
         assert torch.equal(steps[-1].x, alone)
 
 
@@ -49,15 +49,15 @@ def test_a_request_that_gives_up_leaves_the_others_untouched_and_the_worker_rest
     rounds, results = threading.Semaphore(1), {}
     batcher = Batcher(model, rounds, workers=1, idle_s=0.05)
 
-    def consume(k, steps):
+    def consume(k, chunks):
         if k == 0:
-            next(steps)
-            steps.close()  # the visitor pressed Stop after one step
+            next(chunks)
+            chunks.close()  # the visitor pressed Stop after one step
         else:
-            results[k] = list(steps)[-1].x
+            results[k] = list(chunks)[-1][-1].x
 
     at_once(batcher, rounds, REQUESTS, consume)
-    assert batcher.round_sizes == [len(REQUESTS)]
+    assert list(batcher.round_sizes) == [len(REQUESTS)]
     for k in (1, 2):
         n, temperature, seed = REQUESTS[k]
         assert torch.equal(results[k], model.sample(n, temperature=temperature,
@@ -67,14 +67,14 @@ def test_a_request_that_gives_up_leaves_the_others_untouched_and_the_worker_rest
         time.sleep(0.01)
     assert batcher.live == 0
     again = list(batcher.iter_sample(1, 1.0, torch.Generator().manual_seed(3)))  # a new worker serves it
-    assert torch.equal(again[-1].x, model.sample(1, generator=torch.Generator().manual_seed(3)))
+    assert torch.equal(again[-1][-1].x, model.sample(1, generator=torch.Generator().manual_seed(3)))
 
 
 def test_a_round_takes_at_most_max_images_rows():
     rounds = threading.Semaphore(1)
     batcher = Batcher(tiny("fvsbn", 4), rounds, workers=1, max_images=3)
     at_once(batcher, rounds, [(2, 1.0, 0)] * 3, lambda k, steps: list(steps))
-    assert batcher.round_sizes == [1, 1, 1]  # 2 + 2 rows would not fit in 3
+    assert list(batcher.round_sizes) == [1, 1, 1]  # 2 + 2 rows would not fit in 3
 
 
 def test_a_second_worker_draws_beside_a_busy_one_and_both_get_their_images():
@@ -96,9 +96,34 @@ def test_a_second_worker_draws_beside_a_busy_one_and_both_get_their_images():
     first = batcher.iter_sample(2, 1.0, torch.Generator().manual_seed(1))
     held = [next(first)]  # the first worker now waits at the gate, in the middle of its round
     second = list(batcher.iter_sample(3, 1.0, torch.Generator().manual_seed(2)))  # a second worker serves it
-    assert batcher.live == 2 and batcher.round_sizes == [1, 1]
+    assert batcher.live == 2 and list(batcher.round_sizes) == [1, 1]
     gate.set()
     held += list(first)
     del model.stepper
-    for steps, (n, seed) in ((held, (2, 1)), (second, (3, 2))):
-        assert torch.equal(steps[-1].x, model.sample(n, generator=torch.Generator().manual_seed(seed)))
+    for chunks, (n, seed) in ((held, (2, 1)), (second, (3, 2))):
+        assert torch.equal(chunks[-1][-1].x, model.sample(n, generator=torch.Generator().manual_seed(seed)))
+
+
+def test_steps_come_in_chunks_of_consecutive_steps_the_last_one_shorter():
+    model, rounds = tiny("pixelcnn", 5, std=0.3), threading.Semaphore(1)
+    chunks = list(Batcher(model, rounds, workers=1, chunk=7).iter_sample(2, 1.0, torch.Generator().manual_seed(4)))
+    assert [len(c) for c in chunks] == [7, 7, 7, 4]  # 25 pixels
+    assert [s.i for c in chunks for s in c] == list(range(25))
+    assert torch.equal(chunks[-1][-1].x, model.sample(2, generator=torch.Generator().manual_seed(4)))
+
+
+def test_a_crowded_round_hands_over_less_often():
+    rounds, got = threading.Semaphore(1), {}
+    batcher = Batcher(tiny("fvsbn", 5), rounds, workers=1, chunk=7, viewers=2)  # 3 requests: every 2 x 7 steps
+    at_once(batcher, rounds, REQUESTS, lambda k, chunks: got.setdefault(k, [len(c) for c in chunks]))
+    assert got == {k: [14, 11] for k in range(3)}
+
+
+def test_requests_arriving_a_moment_apart_share_a_round():
+    batcher = Batcher(tiny("fvsbn", 4), threading.Semaphore(1), workers=1, gather_s=2.0)
+    first = threading.Thread(target=lambda: list(batcher.iter_sample(1, 1.0, torch.Generator().manual_seed(0))))
+    first.start()
+    time.sleep(0.2)  # well inside the 2 s the worker waits for company
+    list(batcher.iter_sample(2, 1.0, torch.Generator().manual_seed(1)))
+    first.join(10)
+    assert list(batcher.round_sizes) == [2]
