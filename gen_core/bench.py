@@ -298,15 +298,16 @@ HEAVIEST = {
 
 def crowd(sessions: int = 200, heavy_clients: int = 32, model: str = "pixelcnn-fashion-mnist") -> dict:
     """The served app under visitors, all on loopback: start-up; server RSS before and after ``sessions`` new
-    visitors each drawing 2 images; ``heavy_clients`` visitors pressing Generate at once (1-4 images each:
-    their latency and the images per second) while one visitor moves a Latent slider (its latency); and the
+    visitors each drawing 2 images; ``heavy_clients`` visitors with the page open pressing Generate at once (1-4
+    images each: their latency and the images per second), first as new visitors (their first event: Gradio
+    builds each one's session) while one visitor moves a Latent slider (its latency), then once more; and the
     heaviest request of each model-heavy endpoint, alone."""
     from concurrent.futures import ThreadPoolExecutor
 
     from gradio_client import Client
 
     proc, url, startup = serve_app()
-    new = lambda: Client(url, verbose=False, download_files=False)  # noqa: E731  (a new visitor)
+    new = lambda: Client(url, verbose=False, download_files=False)  # noqa: E731  (a new visitor opens the page)
     try:
         new().predict("fvsbn-fashion-mnist", 0, 1.0, 2, api_name="/generate")  # models loaded, caches warm
         before = rss_mb(proc.pid)
@@ -314,22 +315,23 @@ def crowd(sessions: int = 200, heavy_clients: int = 32, model: str = "pixelcnn-f
             list(pool.map(lambda k: new().predict("fvsbn-fashion-mnist", k, 1.0, 2, api_name="/generate"),
                           range(sessions)))
         after = rss_mb(proc.pid)
+        visitors = [new() for _ in range(heavy_clients)]
 
         def press(k):
             t0 = time.perf_counter()
-            new().predict(model, k, 1.0, 1 + k % 4, api_name="/generate")
+            visitors[k].predict(model, k, 1.0, 1 + k % 4, api_name="/generate")
             return time.perf_counter() - t0
 
-        slider, sliding = new(), []
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(heavy_clients) as pool:
-            jobs = [pool.submit(press, k) for k in range(heavy_clients)]
-            while not all(j.done() for j in jobs) and time.perf_counter() - t0 < 600:
-                t = time.perf_counter()
-                slider.predict("vae_2d-fashion-mnist", "T-shirt/top", *([0.3] * 16), api_name="/latent_slide")
-                sliding.append(time.perf_counter() - t)
-            waits = [j.result() for j in jobs]
-        crowd_s = time.perf_counter() - t0
+        slider, sliding, rounds = new(), [], []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(heavy_clients) as pool:
+                jobs = [pool.submit(press, k) for k in range(heavy_clients)]
+                while not rounds and not all(j.done() for j in jobs) and time.perf_counter() - t0 < 600:
+                    t = time.perf_counter()
+                    slider.predict("vae_2d-fashion-mnist", "T-shirt/top", *([0.3] * 16), api_name="/latent_slide")
+                    sliding.append(time.perf_counter() - t)
+                rounds.append(([j.result() for j in jobs], time.perf_counter() - t0))
         alone = {}
         for api_name, args in HEAVIEST.items():
             t = time.perf_counter()
@@ -337,11 +339,14 @@ def crowd(sessions: int = 200, heavy_clients: int = 32, model: str = "pixelcnn-f
             alone[api_name] = time.perf_counter() - t
     finally:
         proc.kill()
-    return {"startup_s": startup, "rss_before_mb": before, "rss_after_mb": after, "sessions": sessions,
-            "heavy_clients": heavy_clients, "heavy_p50_s": quantiles(waits)[0], "heavy_p95_s": quantiles(waits)[1],
-            "images_per_s": sum(1 + k % 4 for k in range(heavy_clients)) / crowd_s,
-            "slider_p50_s": quantiles(sliding)[0], "slider_p95_s": quantiles(sliding)[1],
-            "slider_updates": len(sliding), "heaviest_alone_s": alone}
+    images = sum(1 + k % 4 for k in range(heavy_clients))
+    row = {"startup_s": startup, "rss_before_mb": before, "rss_after_mb": after, "sessions": sessions,
+           "heavy_clients": heavy_clients}
+    for how, (waits, seconds) in zip(("heavy", "heavy_again"), rounds):
+        row |= {f"{how}_p50_s": quantiles(waits)[0], f"{how}_p95_s": quantiles(waits)[1],
+                f"{how}_images_per_s": images / seconds}
+    return row | {"slider_p50_s": quantiles(sliding)[0], "slider_p95_s": quantiles(sliding)[1],
+                  "slider_updates": len(sliding), "heaviest_alone_s": alone}
 
 
 def shipped_checkpoints(task: str) -> list[dict]:
