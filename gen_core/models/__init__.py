@@ -96,8 +96,8 @@ REGISTRY: dict[str, Spec] = {
     "sparse_ae": Spec(SparseAutoencoder, {"z_dim": 64, "channels": 16, "hidden": 96, "l1": 0.5}, task="latent",
                       lr=1e-3, batch_size=100, epochs=25),
     # the class modulates every decoder layer (FiLM), and each class's codes are asked to fill the prior
-    "cvae": Spec(VAE, {"z_dim": 2, "channels": 16, "hidden": 256, "n_classes": 10, "film": True, "beta": 0.5,
-                       "class_match": 20.0}, task="latent", lr=1e-3, batch_size=100, epochs=12),
+    "cvae": Spec(VAE, {"z_dim": 2, "channels": 32, "hidden": 512, "n_classes": 10, "film": True, "beta": 0.2,
+                       "class_match": 20.0}, task="latent", lr=1e-3, batch_size=100, epochs=15),
 }
 
 

@@ -18,10 +18,14 @@ maximizes the ELBO. The importance-weighted bound with k samples z_j ~ q(z | x),
 
 is tighter than the ELBO (k = 1) and approaches log p(x) as k grows: reported as -log p(x) <= ...
 
-The conditional VAE feeds the class y to encoder and decoder: q(z | x, y), p(x | z, y) and the
-same prior, so z only has to hold the *style* of an image of class y, and its bounds are on
-log p(x | y). The encoder outputs mu and log sigma^2; the bodies are shared with the plain
-autoencoder (``gen_core.models.autoencoder``, ``gen_core.nn.conv``).
+The conditional VAE feeds the class y to encoder and decoder and keeps the same prior,
+
+    p_theta(x | y) = int N(z; 0, I) prod_i Bernoulli(x_i; sigma(g_theta(z, y)_i)) dz,
+    q_phi(z | x, y) = N(mu_phi(x, y), diag sigma_phi(x, y)^2),
+
+so z only has to hold the *style* of an image of class y, and its bounds are on log p(x | y) (same
+ELBO and importance-weighted bound, every term given y). The encoder outputs mu and log sigma^2; the
+bodies are shared with the plain autoencoder (``gen_core.models.autoencoder``, ``gen_core.nn.conv``).
 """
 from __future__ import annotations
 
