@@ -86,7 +86,7 @@ class Rotation:
     """cos(t theta), sin(t theta) [T, d_head] of positions t [T] (each angle twice: pairs i and i + d_head/2);
     ``rotate(x)`` is R_t x of x [B, n_heads, T, d_head]. Angles in float64, so far positions stay exact."""
 
-    def __init__(self, positions: torch.Tensor, d_head: int, dtype=None):
+    def __init__(self, positions: torch.Tensor, d_head: int, dtype=torch.float32):
         half = d_head // 2
         theta = 10000.0 ** (-torch.arange(half, dtype=torch.float64, device=positions.device) / half)
         angle = (positions.double()[:, None] * theta).repeat(1, 2)
