@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gen_core.nn import CausalTransformer
-from gen_core.nn.attention import Rotation
+from gen_core.nn.attention import Rotation, rotary_theta
 
 
 def test_attention_incremental_forward_matches_full_forward():
@@ -91,7 +91,8 @@ def test_rotary_scores_depend_on_the_distance_only():
     q, k = torch.randn(1, 1, 1, 8), torch.randn(1, 1, 1, 8)
 
     def score(t, s):
-        return (Rotation(torch.tensor([t]), 8).rotate(q) * Rotation(torch.tensor([s]), 8).rotate(k)).sum()
+        R_t, R_s = (Rotation(torch.tensor([p]), rotary_theta(8)) for p in (t, s))
+        return (R_t.rotate(q) * R_s.rotate(k)).sum()
 
     torch.testing.assert_close(score(7, 3), score(1_000_007, 1_000_003), atol=1e-5, rtol=1e-5)
     assert not torch.allclose(score(7, 3), score(7, 4))

@@ -83,18 +83,26 @@ class KVCache:
 
 
 class Rotation:
-    """cos(t theta), sin(t theta) [T, d_head] of positions t [T] (each angle twice: pairs i and i + d_head/2);
-    ``rotate(x)`` is R_t x of x [B, n_heads, T, d_head]. Angles in float64, so far positions stay exact."""
+    """R_t for positions t [T]: ``rotate(x)`` turns x [..., T, d_head] (pair i: coordinates i and i + d_head/2)
+    by t theta_i, as x cos(t theta) + rot(x) sin(t theta) = x cos + roll(x, d_head/2) [-sin; sin]."""
 
-    def __init__(self, positions: torch.Tensor, d_head: int, dtype=torch.float32):
-        half = d_head // 2
-        theta = 10000.0 ** (-torch.arange(half, dtype=torch.float64, device=positions.device) / half)
-        angle = (positions.double()[:, None] * theta).repeat(1, 2)
-        self.cos, self.sin = angle.cos().to(dtype), angle.sin().to(dtype)
+    def __init__(self, positions: torch.Tensor, theta: torch.Tensor, dtype=torch.float32, device=None):
+        """``theta`` [d_head]: theta_i twice (i = 0..d_head/2-1, then again); angles in float64, so that far
+        positions keep their precision."""
+        angle = positions.double()[:, None] * theta
+        half = theta.shape[0] // 2
+        self.cos = angle.cos().to(device=device, dtype=dtype)
+        self.sin = (angle.sin() * theta.new_tensor([-1.0, 1.0]).repeat_interleave(half)).to(device=device, dtype=dtype)
 
     def rotate(self, x: torch.Tensor) -> torch.Tensor:
-        half = x.shape[-1] // 2
-        return x * self.cos + torch.cat([-x[..., half:], x[..., :half]], dim=-1) * self.sin
+        return x * self.cos + x.roll(x.shape[-1] // 2, dims=-1) * self.sin
+
+
+def rotary_theta(d_head: int) -> torch.Tensor:
+    """theta_i = 10000^(-2i / d_head), i = 0 .. d_head/2 - 1, twice over: [d_head] float64."""
+    if d_head % 2:
+        raise ValueError(f"rotary positions need an even d_head, not {d_head}")
+    return (10000.0 ** (-torch.arange(d_head // 2, dtype=torch.float64) / (d_head // 2))).repeat(2)
 
 
 def band_mask(T: int, window: int, device=None) -> torch.Tensor:
@@ -129,10 +137,12 @@ class CausalSelfAttention(nn.Module):
 
     def rotated_qkv(self, h: torch.Tensor, rotation: Rotation | None):
         """``qkv``, with q and k turned by ``rotation`` (R_t) when the positions are rotary."""
-        q, k, v = self.qkv(h)
         if rotation is None:
-            return q, k, v
-        return rotation.rotate(q), rotation.rotate(k), v
+            return self.qkv(h)
+        B, T, _ = h.shape
+        qkv = self.W_qkv(h).view(B, T, 3, self.n_heads, self.d_head).permute(2, 0, 3, 1, 4)
+        q, k = rotation.rotate(qkv[:2])
+        return q, k, qkv[2]
 
     def forward(self, h: torch.Tensor, cache: KVCache | None = None, layer: int = 0,
                 rotation: Rotation | None = None, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -188,6 +198,8 @@ class CausalTransformer(nn.Module):
                  window: int | None = None):
         super().__init__()
         self.window = window
+        # rotary angles per position: a plain float64 tensor (no buffer, so no .to(dtype) can round it)
+        self.theta = rotary_theta(d_model // n_heads) if window is not None else None
         self.blocks = nn.ModuleList(TransformerBlock(d_model, n_heads, d_mlp or 4 * d_model)
                                     for _ in range(n_layers))
         self.ln_f = nn.LayerNorm(d_model)
@@ -203,7 +215,7 @@ class CausalTransformer(nn.Module):
         if self.window is None:
             return None
         W = self.ln_f.weight
-        return Rotation(torch.arange(first, first + T, device=W.device), self.blocks[0].attn.d_head, W.dtype)
+        return Rotation(torch.arange(first, first + T), self.theta, W.dtype, W.device)
 
     def forward(self, h: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         """[B, T, d] -> [B, T, d]; with an empty ``cache``, every layer's keys and values are kept there."""
