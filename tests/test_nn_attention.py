@@ -97,3 +97,8 @@ def test_rotary_scores_depend_on_the_distance_only():
     torch.testing.assert_close(score(7, 3), score(1_000_007, 1_000_003), atol=1e-5, rtol=1e-5)
     assert not torch.allclose(score(7, 3), score(7, 4))
     torch.testing.assert_close(score(5, 5), (q * k).sum())  # no turn at distance 0
+
+
+def test_rotary_positions_need_an_even_head_size():
+    with pytest.raises(ValueError, match="even d_head"):
+        CausalTransformer(d_model=12, n_heads=4, n_layers=1, window=5)
