@@ -4,6 +4,9 @@ Per model: parameters; ms per pixel step and seconds to draw 16 images (784 step
 with the model's own stepper; the same per-step cost with the naive stepper that recomputes the
 whole image for every pixel (timed over ``--naive-steps`` steps and extrapolated), and the ratio.
 Per GAN: the time to draw a 64-image grid, G(z) and D(x) for each (one forward pass each).
+Per character model and corpus: characters per second sampled through the one sampling loop, 500 with the
+model's own step (for the transformer: past its 128-character window, which slides) and 200 with the naive
+reader that recomputes everything read for every character.
 Per VAE / autoencoder: the core's share of one Latent-tab slider update (decode z, lay the image out),
 median and 95th percentile. A crowd: 32 requests of 1-4 images arriving at once on PixelCNN, drawn by two
 workers one request at a time (as without batching) and through one ``batching.Batcher`` (rounds shared):

@@ -1,5 +1,6 @@
 """gen_core.models.charlm: what every character model promises (causality, step = teacher forcing), and the one
-sampling loop (seeds, greedy, top-k, <end>, priming, the context restart, the naive reader), and windowed scoring."""
+sampling loop (seeds, greedy, top-k, <end>, priming, the transformer's sliding window, the naive reader), and windowed
+scoring."""
 import pytest
 import torch
 
@@ -12,9 +13,9 @@ TINY = {"char_rnn": {"hidden": 16, "n_layers": 2}, "char_lstm": {"hidden": 16, "
         "char_wavenet": {"channels": 16, "skip": 16, "n_blocks": 2, "block_layers": 3}}
 
 
-def tiny(model_name, chars="abcdefgh ", end=False, seed=0):
+def tiny(model_name, chars="abcdefgh ", end=False, seed=0, **config):
     torch.manual_seed(seed)
-    model = build(model_name, {**TINY[model_name], "chars": chars, "end_token": end}).eval()
+    model = build(model_name, {**TINY[model_name], **config, "chars": chars, "end_token": end}).eval()
     with torch.no_grad():  # larger weights than the init, so every input visibly matters
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.3)
@@ -83,25 +84,68 @@ def test_generate_returns_the_prime_and_the_tokens_the_loop_yields():
     assert model.sample(2, 10, prime="abc", seed=3) == [model.vocab.decode(row) for row in ids.tolist()]
 
 
-def test_transformer_cached_sampling_draws_from_the_uncached_distribution():
-    """Every distribution yielded while sampling with the KV cache equals the full pass on the same prefix,
-    also after the context is exhausted and the model restarts on the last context/2 characters."""
+def sample_with_steps_counted(model, prime, length, monkeypatch):
+    """iter_generate's (tokens, probs), and how many times it called the model's step and read."""
+    calls = {"step": 0, "read": 0}
+    for method in calls:
+        def counted(*args, _method=getattr(model, method), _name=method):
+            calls[_name] += 1
+            return _method(*args)
+        monkeypatch.setattr(model, method, counted)
+    drawn = [(int(tok), probs[0]) for _, tok, probs in
+             iter_generate(model, prime, 1, length, generator=torch.Generator().manual_seed(0))]
+    return drawn, calls
+
+
+def test_transformer_samples_past_its_context_one_step_per_character(monkeypatch):
+    """3 x context characters: one pass over the prime, then one step per character (no restarts), and every
+    distribution equals the full band-masked pass over everything read (each layer sees its last ``context``)."""
     model = tiny("char_transformer")
     prime = model.vocab.encode("abc")[0]
-    visible, context, drawn = list(prime), model.context, 0  # the characters after <start> the model sees
-    for _, tok, probs in iter_generate(model, prime, 1, 40, generator=torch.Generator().manual_seed(0)):
+    drawn, calls = sample_with_steps_counted(model, prime, 3 * model.context, monkeypatch)
+    assert calls == {"read": 1, "step": 3 * model.context - 1}
+    seen = [model.vocab.start_id] + prime
+    for tok, probs in drawn:
         with torch.no_grad():
-            full = torch.softmax(model.logits(torch.tensor([[0] + visible]))[0, -1], -1)
-        torch.testing.assert_close(probs[0], full, atol=1e-5, rtol=1e-4)
-        visible = (visible + [int(tok)])[-(context // 2):] if len(visible) == context else visible + [int(tok)]
-        drawn += 1
-    assert drawn == 40 and 3 + 40 > context
+            full = torch.softmax(model.logits(torch.tensor([seen]))[0, -1], -1)
+        torch.testing.assert_close(probs, full, atol=1e-5, rtol=1e-4)
+        seen.append(tok)
+
+
+def test_one_layer_transformer_samples_what_a_fresh_pass_over_its_last_context_positions_gives(monkeypatch):
+    """With rotary positions only distances matter: a one-layer model stepping through its ring of keys gives the
+    distribution of a fresh pass over the last ``context`` positions, as if they were a new text (with absolute
+    positions the window's first position would be position 0 only in the fresh pass)."""
+    model = tiny("char_transformer", n_layers=1)
+    prime = model.vocab.encode("abc")[0]
+    drawn, _ = sample_with_steps_counted(model, prime, 3 * model.context, monkeypatch)
+    seen = [model.vocab.start_id] + prime
+    for tok, probs in drawn:
+        with torch.no_grad():
+            fresh = torch.softmax(model.logits(torch.tensor([seen[-model.context:]]))[0, -1], -1)
+        torch.testing.assert_close(probs, fresh, atol=1e-5, rtol=1e-4)
+        seen.append(tok)
+    assert len(seen) > 3 * model.context
+
+
+def test_transformer_reads_a_prime_longer_than_its_window_in_one_pass_as_step_by_step():
+    model = tiny("char_transformer")
+    x = tokens(model, 2, 2 * model.context + 5)
+    with torch.no_grad():
+        logits, cache = model.read(x)
+        state, stepped = model.start(2), []
+        for token in x.T:
+            o, state = model.step(token, state)
+            stepped.append(o)
+        torch.testing.assert_close(logits, stepped[-1], atol=1e-5, rtol=1e-4)
+        after_read, after_steps = model.step(x[:, 3], cache)[0], model.step(x[:, 3], state)[0]
+    torch.testing.assert_close(after_read, after_steps, atol=1e-5, rtol=1e-4)
 
 
 @pytest.mark.parametrize("name", list(TINY))
 def test_the_naive_reader_draws_what_the_models_own_step_draws(name):
     """RecomputeReader (a full pass per character, what bench times as naive) changes the cost, not the text:
-    the same tokens from the same distributions, across the transformer's context restart too."""
+    the same tokens from the same distributions, past the transformer's window too."""
     model = tiny(name)
     prime = model.vocab.encode("abc")[0]
     step, naive = (list(iter_generate(model, prime, 2, 40, generator=torch.Generator().manual_seed(0), reader=r))

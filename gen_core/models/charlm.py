@@ -17,8 +17,9 @@ its ``reader`` says which of the two computes o_t: the model's step (``StepReade
 full pass over everything read for every token (``RecomputeReader``, the naive way ``bench`` times).
 
 Sampling draws x_{t+1} ~ softmax(o_t / T), keeping only the k most likely tokens when ``top_k``
-is set; T = 0 is greedy (argmax). A model with a finite ``context`` (the transformer) that runs out
-of it is restarted on <start> plus the last context/2 characters, read in one pass (``read``).
+is set; T = 0 is greedy (argmax). A model with a finite ``context`` (the transformer, whose window
+slides) is primed with the last ``context`` characters of the prime at most, then steps on for as long
+as asked.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class CharLM(nn.Module, abc.ABC):
     ``end_token`` adds an <end> token (a corpus of separate items, e.g. names).
     """
 
-    context: int | None = None  # characters the model can condition on; None: unbounded (recurrent)
+    context: int | None = None  # positions a prediction attends to (the prime is cut to it); None: unbounded (recurrent)
     receptive_field: int | None = None  # tokens the next prediction reads, when the architecture fixes it (WaveNet)
 
     def __init__(self, chars: str = DEFAULT_CHARS, end_token: bool = False):
@@ -152,7 +153,7 @@ def draw_token(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None
 class Reader(abc.ABC):
     """How the sampling loop gets o_t: the logits of the next token after <start> and the characters read.
 
-    ``restart(chars)`` reads <start> then ``chars`` [n, L] afresh; ``extend(tokens)`` reads one more
+    ``begin(chars)`` reads <start> then ``chars`` [n, L] afresh; ``extend(tokens)`` reads one more
     token [n]; both return the logits [n, V] of the token after the last one read.
     """
 
@@ -161,7 +162,7 @@ class Reader(abc.ABC):
         self.start_tokens = torch.full((n, 1), model.vocab.start_id, dtype=torch.long, device=device)
 
     @abc.abstractmethod
-    def restart(self, chars: torch.Tensor) -> torch.Tensor:
+    def begin(self, chars: torch.Tensor) -> torch.Tensor:
         """Forget everything, read <start> and ``chars`` [n, L]."""
 
     @abc.abstractmethod
@@ -172,7 +173,7 @@ class Reader(abc.ABC):
 class StepReader(Reader):
     """The model's own ``read``/``step``: each token is read once into its state (hidden vector, KV cache, queues).
 
-    It remembers the state after its last restart, so one reader passed to several loops over the same
+    It remembers the state after its last ``begin``, so one reader passed to several loops over the same
     prime (a list of names, each starting with it) reads the prime once, not once per name.
     """
 
@@ -180,7 +181,7 @@ class StepReader(Reader):
         super().__init__(model, n)
         self.read_last: tuple[torch.Tensor, torch.Tensor, object] | None = None  # (chars, logits, state)
 
-    def restart(self, chars):
+    def begin(self, chars):
         if self.read_last is not None and torch.equal(self.read_last[0], chars):
             _, logits, state = self.read_last
             self.state = copy.deepcopy(state)
@@ -197,7 +198,7 @@ class StepReader(Reader):
 class RecomputeReader(Reader):
     """The naive way: one teacher-forced pass (``logits``) over everything read, for every new token."""
 
-    def restart(self, chars):
+    def begin(self, chars):
         self.x = torch.cat([self.start_tokens, chars], dim=1)
         return self.model.logits(self.x)[:, -1]
 
@@ -222,9 +223,9 @@ def iter_generate(model: CharLM, prime_ids: list[int], n: int = 1, length: int =
     vocab, context, device = model.vocab, model.context, next(model.parameters()).device
     if context is not None:
         prime_ids = prime_ids[len(prime_ids) - min(len(prime_ids), context):]
-    history = torch.tensor(prime_ids, dtype=torch.long, device=device).reshape(1, -1).expand(n, -1)
+    prime = torch.tensor(prime_ids, dtype=torch.long, device=device).reshape(1, -1).expand(n, -1)
     read = reader(model, n) if isinstance(reader, type) else reader
-    logits, seen = read.restart(history), history.shape[1]  # seen: characters read since <start>
+    logits = read.begin(prime)
     done = torch.zeros(n, dtype=torch.bool, device=device)
     for t in range(length):
         probs = torch.softmax(logits.float(), dim=1)
@@ -235,11 +236,7 @@ def iter_generate(model: CharLM, prime_ids: list[int], n: int = 1, length: int =
         yield t, tokens, probs
         if bool(done.all()) or t == length - 1:
             return
-        history = torch.cat([history, tokens[:, None]], dim=1)
-        if seen == context:  # out of context: start again on the last context/2 characters
-            logits, seen = read.restart(history[:, -(context // 2):]), context // 2
-        else:
-            logits, seen = read.extend(tokens), seen + 1
+        logits = read.extend(tokens)
 
 
 def generate(model: CharLM, prime_ids: list[int], n: int = 1, length: int = 200, temperature: float = 1.0,

@@ -24,7 +24,7 @@ class CharLikelihood(Task):
     val_metric = "val_nats_per_char"
     objective = "nats_per_char"
 
-    def __init__(self, model, dataset, data_dir=None, limit=None, device="cpu", **options):
+    def __init__(self, model, dataset, data_dir=None, limit=None, device="cpu", train_window=None, **options):
         # a known corpus or the path of any UTF-8 text file: load_corpus says so when it is neither
         super().__init__(model, self.datasets[0], data_dir, limit, device, **options)
         self.dataset = dataset
@@ -37,6 +37,10 @@ class CharLikelihood(Task):
         else:
             self.text = {k: torch.tensor(model.vocab.encode(v)[0]) for k, v in self.corpus.splits.items()}
         self.window = min(WINDOW, model.context or WINDOW)
+        # characters per training sequence of running text (a batch keeps batch_size windows' worth of them);
+        # longer than a sliding window (the transformer's context), the model also learns to predict once
+        # <start> has left its window, as when sampling
+        self.train_window = train_window or self.window
 
     @classmethod
     def configure(cls, config, dataset, data_dir=None):
@@ -54,9 +58,10 @@ class CharLikelihood(Task):
         if self.corpus.lines:
             return list(torch.randperm(len(self.names["train"][0]), generator=g).split(batch_size))
         # non-overlapping windows from a random phase, in random order
-        n = len(self.text["train"]) - self.window
-        starts = torch.arange(int(torch.randint(self.window, (1,), generator=g)), n, self.window)
-        return list(starts[torch.randperm(len(starts), generator=g)].split(batch_size))
+        n = len(self.text["train"]) - self.train_window
+        starts = torch.arange(int(torch.randint(self.train_window, (1,), generator=g)), n, self.train_window)
+        per_batch = max(1, batch_size * self.window // self.train_window)  # batch_size windows' worth of characters
+        return list(starts[torch.randperm(len(starts), generator=g)].split(per_batch))
 
     def batch(self, item):
         """(x [B, L+1] starting with <start>, mask [B, L] of the real targets, or None)."""
@@ -66,7 +71,7 @@ class CharLikelihood(Task):
             length = int(mask.sum(1).max())
             return x[:, :length + 1].to(self.device), mask[:, :length].to(self.device)
         text = self.text["train"]
-        rows = [torch.cat([torch.zeros(1, dtype=torch.long), text[s:s + self.window]]) for s in item.tolist()]
+        rows = [torch.cat([torch.zeros(1, dtype=torch.long), text[s:s + self.train_window]]) for s in item.tolist()]
         return torch.stack(rows).to(self.device), None
 
     # -- measuring -------------------------------------------------------------------------------
@@ -102,6 +107,8 @@ class CharLikelihood(Task):
             split = {"train": "first 90% of the characters", "val": "last 10% of the characters",
                      "test": "none: the reported figure is on val",
                      "window": f"{self.window} characters, overlapping by half (>= {self.window // 2} of context)"}
+            if self.train_window != self.window:
+                split["train_window"] = f"{self.train_window} characters per training sequence"
         return {**split, "corpus": self.dataset, "eval_split": self.eval_split, "limit": self.limit}
 
     def meta(self):
