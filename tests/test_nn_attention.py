@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gen_core.nn import CausalTransformer
-from gen_core.nn.attention import Rotation, rotary_theta
+from gen_core.nn.attention import ROTATION_BLOCK, Rotation, rotary_theta
 
 
 def test_attention_incremental_forward_matches_full_forward():
@@ -91,7 +91,7 @@ def test_rotary_scores_depend_on_the_distance_only():
     q, k = torch.randn(1, 1, 1, 8), torch.randn(1, 1, 1, 8)
 
     def score(t, s):
-        R_t, R_s = (Rotation(torch.tensor([p]), rotary_theta(8)) for p in (t, s))
+        R_t, R_s = (Rotation.of(torch.tensor([p]), rotary_theta(8)) for p in (t, s))
         return (R_t.rotate(q) * R_s.rotate(k)).sum()
 
     torch.testing.assert_close(score(7, 3), score(1_000_007, 1_000_003), atol=1e-5, rtol=1e-5)
@@ -102,3 +102,10 @@ def test_rotary_scores_depend_on_the_distance_only():
 def test_rotary_positions_need_an_even_head_size():
     with pytest.raises(ValueError, match="even d_head"):
         CausalTransformer(d_model=12, n_heads=4, n_layers=1, window=5)
+
+
+def test_a_sampling_step_reads_the_rotation_its_position_gets_in_a_full_pass():
+    net = CausalTransformer(16, 2, 1, window=4)
+    for t in (0, 5, ROTATION_BLOCK - 1, ROTATION_BLOCK, 3 * ROTATION_BLOCK + 7):
+        step, full = net.rotation(t, 1), net.rotation(t, 2)
+        assert torch.equal(step.cos, full.cos[:1]) and torch.equal(step.sin, full.sin[:1])

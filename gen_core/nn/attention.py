@@ -34,6 +34,7 @@ pass over the whole sequence. The model itself supplies no position vectors then
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -86,16 +87,35 @@ class Rotation:
     """R_t for positions t [T]: ``rotate(x)`` turns x [..., T, d_head] (pair i: coordinates i and i + d_head/2)
     by t theta_i, as x cos(t theta) + rot(x) sin(t theta) = x cos + roll(x, d_head/2) [-sin; sin]."""
 
-    def __init__(self, positions: torch.Tensor, theta: torch.Tensor, dtype=torch.float32, device=None):
+    def __init__(self, cos: torch.Tensor, sin: torch.Tensor):
+        self.cos, self.sin = cos, sin  # [T, d_head]; sin with the sign of rot(x) folded in
+
+    @classmethod
+    def of(cls, positions: torch.Tensor, theta: torch.Tensor, dtype=torch.float32, device=None) -> "Rotation":
         """``theta`` [d_head]: theta_i twice (i = 0..d_head/2-1, then again); angles in float64, so that far
         positions keep their precision."""
         angle = positions.double()[:, None] * theta
         half = theta.shape[0] // 2
-        self.cos = angle.cos().to(device=device, dtype=dtype)
-        self.sin = (angle.sin() * theta.new_tensor([-1.0, 1.0]).repeat_interleave(half)).to(device=device, dtype=dtype)
+        sign = theta.new_tensor([-1.0, 1.0]).repeat_interleave(half)
+        return cls(angle.cos().to(device=device, dtype=dtype), (angle.sin() * sign).to(device=device, dtype=dtype))
+
+    def rows(self, a: int, b: int) -> "Rotation":
+        """R_t of this table's rows a..b-1 (nothing computed again)."""
+        return Rotation(self.cos[a:b], self.sin[a:b])
 
     def rotate(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.cos + x.roll(x.shape[-1] // 2, dims=-1) * self.sin
+
+
+ROTATION_BLOCK = 1024  # positions per table of R_t that sampling steps read one row of
+
+
+@functools.lru_cache(maxsize=16)
+def rotation_block(block: int, d_head: int, dtype: torch.dtype, device: torch.device) -> Rotation:
+    """R_t of the positions t in [block * ROTATION_BLOCK, (block + 1) * ROTATION_BLOCK), computed once: a
+    sampling step reads its row instead of computing ten small tensors for one position."""
+    first = block * ROTATION_BLOCK
+    return Rotation.of(torch.arange(first, first + ROTATION_BLOCK), rotary_theta(d_head), dtype, device)
 
 
 def rotary_theta(d_head: int) -> torch.Tensor:
@@ -215,7 +235,10 @@ class CausalTransformer(nn.Module):
         if self.window is None:
             return None
         W = self.ln_f.weight
-        return Rotation(torch.arange(first, first + T), self.theta, W.dtype, W.device)
+        if T == 1:  # a sampling step
+            block, i = divmod(first, ROTATION_BLOCK)
+            return rotation_block(block, len(self.theta), W.dtype, W.device).rows(i, i + 1)
+        return Rotation.of(torch.arange(first, first + T), self.theta, W.dtype, W.device)
 
     def forward(self, h: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         """[B, T, d] -> [B, T, d]; with an empty ``cache``, every layer's keys and values are kept there."""
