@@ -42,9 +42,10 @@ def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None
 
 @functools.cache
 def batcher(model) -> Batcher:
-    """The one batcher of a shipped model: visitors pressing Generate at once share its rounds, and each gets
-    its steps a frame's worth at a time."""
-    return Batcher(model, layout.ROUNDS, workers=layout.WORKERS, chunk=frame_steps(model))
+    """The one batcher of a shipped model: visitors pressing Generate at once share its rounds (one at a time, of
+    up to 128 images: one big round is faster than two at once), and each gets its steps a frame's worth at a
+    time."""
+    return Batcher(model, layout.ROUNDS, chunk=frame_steps(model))
 
 
 def frame_steps(model) -> int:

@@ -91,7 +91,7 @@ def crowd_batching(name: str = "pixelcnn", clients: int = 32, workers: int = 2) 
     merged into the shared rounds of one batcher (whose rounds take ``workers`` permits)."""
     model, shipped = model_for(name)
     requests = [(1 + k % 4, k) for k in range(clients)]
-    batcher = Batcher(model, threading.Semaphore(workers), workers=workers)
+    batcher = Batcher(model, threading.Semaphore(workers))  # as the app's: one round at a time, of up to 128 images
     alone = lambda n, seed: sample(model, n, generator=torch.Generator().manual_seed(seed))  # noqa: E731
     shared = lambda n, seed: collections.deque(  # noqa: E731  (run the stream to its end)
         batcher.iter_sample(n, 1.0, torch.Generator().manual_seed(seed)), maxlen=0)

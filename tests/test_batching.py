@@ -120,10 +120,22 @@ def test_a_crowded_round_hands_over_less_often():
 
 
 def test_requests_arriving_a_moment_apart_share_a_round():
-    batcher = Batcher(tiny("fvsbn", 4), threading.Semaphore(1), workers=1, gather_s=2.0)
+    batcher = Batcher(tiny("fvsbn", 4), threading.Semaphore(1), workers=1, gather_s=0.5)
     first = threading.Thread(target=lambda: list(batcher.iter_sample(1, 1.0, torch.Generator().manual_seed(0))))
     first.start()
-    time.sleep(0.2)  # well inside the 2 s the worker waits for company
+    time.sleep(0.2)  # well inside the 0.5 s the worker waits for company
     list(batcher.iter_sample(2, 1.0, torch.Generator().manual_seed(1)))
     first.join(10)
     assert list(batcher.round_sizes) == [2]
+
+
+def test_a_round_waits_while_requests_keep_coming():
+    batcher = Batcher(tiny("fvsbn", 4), threading.Semaphore(1), workers=1, gather_s=0.3)
+    threads = [threading.Thread(target=lambda s=s: list(batcher.iter_sample(1, 1.0, torch.Generator().manual_seed(s))))
+               for s in range(4)]
+    for thread in threads:  # one every 0.1 s: each within gather_s of the one before
+        thread.start()
+        time.sleep(0.1)
+    for thread in threads:
+        thread.join(10)
+    assert list(batcher.round_sizes) == [4]
