@@ -195,3 +195,22 @@ def test_a_missing_dataset_is_a_three_line_message_not_a_traceback(tmp_path, mon
     lines = str(exit_.value.code).splitlines()
     assert len(lines) == 3 and lines[0].startswith("error: fashion-mnist") and "offline" in lines[1]
     assert "--data-dir DIR" in lines[2] and "GENLAB_DATA" in lines[2]
+
+
+def test_init_from_starts_a_fresh_run_from_shipped_weights_and_keeps_their_history(synthetic_data, tmp_path):
+    shipped = run(synthetic_data, tmp_path, "--epochs", "2")
+    source = tmp_path / "source"
+    (tmp_path / "ck").rename(source)
+    fresh = run(synthetic_data, tmp_path, "--epochs", "1", "--lr", "1e-9", "--run-dir", str(tmp_path / "fresh"))
+    tuned = run(synthetic_data, tmp_path, "--epochs", "1", "--lr", "1e-9", "--run-dir", str(tmp_path / "tuned"),
+                "--init-from", str(source / "nade-fashion-mnist"))
+    # a learning rate of 1e-9 leaves the weights where they started: the shipped ones, or a fresh initialization
+    assert tuned["metrics"]["val_nll_nats"] == pytest.approx(shipped["metrics"]["val_nll_nats"], rel=1e-4)
+    assert fresh["metrics"]["val_nll_nats"] > shipped["metrics"]["val_nll_nats"] + 50
+    start = tuned["initialized_from"]
+    assert start["checkpoint"] == "nade-fashion-mnist" and start["epochs"] == 2
+    assert start["history"] == shipped["history"] and start["metrics"] == shipped["metrics"]
+    with pytest.raises(SystemExit, match="config"):  # another architecture does not fit
+        train.main(["nade", "--data-dir", str(synthetic_data), "--limit", "200", "--config", '{"hidden": 8}',
+                    "--epochs", "1", "--run-dir", str(tmp_path / "other"), "--device", "cpu",
+                    "--init-from", str(source / "nade-fashion-mnist")])
