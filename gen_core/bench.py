@@ -301,7 +301,7 @@ HEAVIEST = {
 
 def crowd(sessions: int = 200, heavy_clients: int = 32, model: str = "pixelcnn-fashion-mnist") -> dict:
     """The served app under visitors, all on loopback: start-up; server RSS before and after ``sessions`` new
-    visitors each drawing 2 images; ``heavy_clients`` visitors with the page open pressing Generate at once (1-4
+    visitors each drawing 2 images and leaving; ``heavy_clients`` visitors with the page open pressing Generate at once (1-4
     images each: their latency and the images per second), first as new visitors (their first event: Gradio
     builds each one's session) while one visitor moves a Latent slider (its latency), then once more; and the
     heaviest request of each model-heavy endpoint, alone."""
@@ -311,12 +311,15 @@ def crowd(sessions: int = 200, heavy_clients: int = 32, model: str = "pixelcnn-f
 
     proc, url, startup = serve_app()
     new = lambda: Client(url, verbose=False, download_files=False)  # noqa: E731  (a new visitor opens the page)
+
+    def visit(client, k):  # a visitor draws two images and leaves (closes the page)
+        client.predict("fvsbn-fashion-mnist", k, 1.0, 2, api_name="/generate")
+        client.close()
     try:
         new().predict("fvsbn-fashion-mnist", 0, 1.0, 2, api_name="/generate")  # models loaded, caches warm
         before = rss_mb(proc.pid)
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda k: new().predict("fvsbn-fashion-mnist", k, 1.0, 2, api_name="/generate"),
-                          range(sessions)))
+            list(pool.map(lambda k: visit(new(), k), range(sessions)))
         after = rss_mb(proc.pid)
         visitors = [new() for _ in range(heavy_clients)]
 
