@@ -14,10 +14,10 @@ each visitor still sees the draw advance.
 
 Rounds of all batchers take a permit from ``rounds`` (a semaphore: how many run at once, e.g. one per
 core). A batcher runs up to ``workers`` rounds at once (a request that arrives while every worker is
-drawing starts another); a worker thread ends after ``idle_s`` seconds without requests. A worker that finds too few requests to fill a round waits for more
-while they keep coming (each within ``gather_s`` of the one before, for at most 5 ``gather_s``) before it
-draws: a crowd's first requests then share a round instead of each drawing alone, and a lone visitor waits
-``gather_s`` once.
+drawing starts another); a worker thread ends after ``idle_s`` seconds without requests. A worker that
+finds too few requests to fill a round waits for more while they keep coming (each within ``gather_s`` of
+the one before, for at most 5 ``gather_s``) before it draws: a crowd's first requests then share a round
+instead of each drawing alone, and a lone visitor waits ``gather_s`` once.
 
 By default a model draws one round at a time, of up to 128 images: one round of many images beats several
 rounds at once, since a step's time is mostly the interpreter's, which threads take in turn (measured on
