@@ -145,10 +145,10 @@ class CausalSelfAttention(nn.Module):
         self.W_qkv = nn.Linear(d_model, 3 * d_model)
         self.W_o = nn.Linear(d_model, d_model)
 
-    def qkv(self, h: torch.Tensor):
-        """q, k, v, each [B, n_heads, T, d_head], from h [B, T, d]."""
+    def qkv(self, h: torch.Tensor) -> torch.Tensor:
+        """q, k, v stacked [3, B, n_heads, T, d_head], from h [B, T, d]."""
         B, T, _ = h.shape
-        return self.W_qkv(h).view(B, T, 3, self.n_heads, self.d_head).permute(2, 0, 3, 1, 4).unbind(0)
+        return self.W_qkv(h).view(B, T, 3, self.n_heads, self.d_head).permute(2, 0, 3, 1, 4)
 
     def merge(self, a: torch.Tensor) -> torch.Tensor:
         """W_o applied to the concatenated heads a [B, n_heads, T, d_head]: [B, T, d]."""
@@ -157,10 +157,9 @@ class CausalSelfAttention(nn.Module):
 
     def rotated_qkv(self, h: torch.Tensor, rotation: Rotation | None):
         """``qkv``, with q and k turned by ``rotation`` (R_t) when the positions are rotary."""
+        qkv = self.qkv(h)
         if rotation is None:
-            return self.qkv(h)
-        B, T, _ = h.shape
-        qkv = self.W_qkv(h).view(B, T, 3, self.n_heads, self.d_head).permute(2, 0, 3, 1, 4)
+            return qkv.unbind(0)
         q, k = rotation.rotate(qkv[:2])
         return q, k, qkv[2]
 
