@@ -5,7 +5,7 @@ import os
 
 import gradio as gr
 
-from . import board, completion, gan, latent, likelihood, pixels, text
+from . import board, completion, gan, latent, layout, likelihood, pixels, text
 from .i18n import APPLY_LANG_JS, I18N, SWITCH, T
 
 __all__ = ["CSS", "I18N", "build_app"]  # launch(css=CSS, i18n=I18N)
@@ -23,7 +23,7 @@ figure.frame {margin: 0 0 8px} figure.frame figcaption {text-align: center; font
 #lang-switch {text-align: right; font-size: 15px}
 """
 
-# the tabs in teaching order: a module with build(), or what the tab will hold until its module lands
+# the tabs in teaching order, each a module whose build() lays it out
 TABS = [
     ("Pixels", pixels),
     ("Completion", completion),
@@ -46,11 +46,10 @@ def build_app() -> gr.Blocks:
         gr.Markdown(T("app.headline"))
         with gr.Tabs(overflow_behavior="wrap"):  # on a phone every tab stays one tap away
             for title, content in TABS:
-                with gr.Tab(T(f"tab.{title.lower()}"), id=title.lower()):
-                    if isinstance(content, str):
-                        gr.Markdown(f"### {title}\n{content}\n\n*This tab is not built yet.*")
-                    else:
-                        content.build()
+                with gr.Tab(T(f"tab.{title.lower()}"), id=title.lower()) as tab:
+                    shown_later = content.build()  # None, or (fn, inputs, outputs) to draw on first view
+                    if shown_later:  # inside the tab: a Tabs row holds only tabs
+                        layout.first_view(tab, *shown_later)
         app.load(None, None, None, js=APPLY_LANG_JS)  # ?lang=es in the address: the page in Spanish
     # room for a classroom's worth of waiting requests; heavy events share layout.HEAVY's workers
     app.queue(default_concurrency_limit=2, max_size=int(os.environ.get("GENLAB_QUEUE", "256")))

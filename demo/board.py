@@ -106,7 +106,7 @@ def bench_rows() -> dict[str, dict]:
         return {}
 
 
-def board() -> tuple[dict[str, list[list]], list[str], list[tuple[Image.Image, str]]]:
+def board() -> tuple[dict[str, list[list]], list[str], list[tuple[str, str]]]:
     """({task: table rows, best first}, problems, sample grids with captions) for every checkpoint in checkpoints/
     (its figures shown whenever its sidecar reads; what is broken listed, with how to fix it)."""
     bench = bench_rows()
@@ -124,10 +124,11 @@ def board() -> tuple[dict[str, list[list]], list[str], list[tuple[Image.Image, s
         found.setdefault(task, []).append((score if isinstance(score, (int, float)) else math.inf,
                                            [c.value(name, meta, row_bench) for c in columns]))
         picture = checkpoints.paths(name)[0].with_suffix(".png")
-        try:
+        try:  # checked whole (every chunk's checksum), then handed over as the file it is: no re-encoding
             with Image.open(picture) as im:
-                samples.append((im.convert("RGB"), name))
-        except (OSError, ValueError):  # no sample grid, or a broken one: the table row still stands
+                im.verify()
+            samples.append((str(picture), name))
+        except (OSError, ValueError, SyntaxError):  # no sample grid, or a broken one: the table row still stands
             pass
     tables = {task: [row for _, row in sorted(rows, key=lambda r: r[0])] for task, rows in found.items()}
     return tables, list(shipped.problems()), samples

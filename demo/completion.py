@@ -173,8 +173,7 @@ def build():
             with gr.Row():
                 go = gr.Button(T("completion.go"), variant="primary", elem_id="completion-go", min_width=100)
                 stop = gr.Button(T("common.stop"), variant="stop", elem_id="completion-stop", min_width=80)
-            out = gr.HTML(occluded(default, image.value), label=T("completion.row"), show_label=True, container=True,
-                          elem_id="completion-out")
+            out = gr.HTML(label=T("completion.row"), show_label=True, container=True, elem_id="completion-out")
             status = gr.Markdown(elem_id="completion-status")
     with gr.Accordion(T("completion.paint_title"), open=False) as painting:
         painted = checks.Drawing(gr.ImageEditor(editor_value(image.value), type="numpy", canvas_size=(168, 168),
@@ -191,3 +190,4 @@ def build():
     follow(go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status, recording, step],
                     api_name="complete", **layout.HEAVY))
     stop.click(replay.ask_to_stop("completion"), None, None, concurrency_limit=None, api_visibility="private")
+    return occluded, [name, image, preset, painted, seed], [out]  # on first view: the model loads on first use

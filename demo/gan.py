@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import time
 
+from typing import TYPE_CHECKING
+
 import gradio as gr
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 from gen_core import checkpoints
 from gen_core.data.gallery import SIZE as GALLERY_SIZE, gallery
@@ -18,6 +19,9 @@ from gen_core.models.ssgan import SSGAN
 
 from . import checks, images, layout, shipped
 from .i18n import T, english, say
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # the tab's explanation in English (tests, docs); the page shows i18n.TEXTS' in its language
 EXPLAIN = english("gan.explain")
@@ -84,7 +88,7 @@ def class_rows(name: str, seed=0, per_class=8, truncation=1.0) -> Figure:
     with torch.no_grad():
         x = model.generate(z, y)
     picture = images.image_grid((x + 1) / 2, 2, nrow=per_class)
-    fig = Figure(figsize=(2.4 + 0.9 * per_class, 1.2 + 0.9 * model.n_classes), dpi=100, layout="constrained")
+    fig = images.figure(figsize=(2.4 + 0.9 * per_class, 1.2 + 0.9 * model.n_classes), layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(picture, interpolation="nearest")
     step = picture.shape[0] / model.n_classes
@@ -134,9 +138,10 @@ def _timeline(name: str) -> dict[str, torch.Tensor] | None:
     return t if whole else None
 
 
-def timeline(name: str, epoch=1):
-    """(the fixed-noise samples after ``epoch``, the loss curves with that epoch marked)."""
-    shipped.get(name)  # a clear message when the checkpoint is missing
+def timeline(name: str, epoch=1, figures: bool = True):
+    """(the fixed-noise samples after ``epoch``, the loss curves with that epoch marked: only with ``figures``,
+    matplotlib's, not at start-up)."""
+    model = shipped.get(name)  # a clear message when the checkpoint is missing
     t = _timeline(name)
     if t is None:
         checks.fail(f"{name} has no training timeline file ({name}.timeline.safetensors), or a damaged one; "
@@ -144,15 +149,22 @@ def timeline(name: str, epoch=1):
     epochs = t["epoch"].tolist()
     epoch = checks.whole(epoch, "Epoch", epochs[0], epochs[-1])
     frame = t["frames"][epochs.index(epoch)]
-    model = shipped.get(name)
     picture = images.image_grid(frame[:, None].float() / 255, 2, nrow=model.n_classes or None)
+    if not figures:
+        return picture, None
     return picture, loss_plot(t, epoch, "G: feature matching" if isinstance(model, SSGAN) else "G: −log D(G(z))")
+
+
+def curves(name: str, epoch=1):
+    """The loss curves alone (the tab's first view: the samples were drawn at start-up)."""
+    return timeline(name, epoch)[1]
 
 
 def loss_plot(t: dict[str, torch.Tensor], epoch: int, generator_loss: str = "G: −log D(G(z))") -> Figure:
     """The losses (top) and D's mean outputs (bottom) per epoch, ``epoch`` marked; each legend right of its axes."""
-    fig = Figure(figsize=(5.8, 4.4), dpi=100, layout="constrained")
-    losses, outputs = fig.subplots(2, 1, sharex=True)
+    fig = images.figure(figsize=(5.8, 4.4))  # laid out by hand: drawn at start-up and on every slider move
+    losses, outputs = fig.subplots(2, 1, sharex=True,
+                                   gridspec_kw={"left": 0.13, "right": 0.6, "bottom": 0.11, "top": 0.97, "hspace": 0.1})
     e = t["epoch"].numpy()
     losses.plot(e, t["loss_G"].numpy(), "o-", ms=3, label=generator_loss)
     losses.plot(e, t["loss_D"].numpy(), "o-", ms=3, label="D: cross-\nentropy")
@@ -238,7 +250,7 @@ def compare(name: str, n=16):
 def confusion_plot(confusion: dict[str, list[list[int]]], names: tuple[str, ...]) -> Figure:
     """The SSGAN's and the baseline's confusion matrices side by side (rows: true class, columns: guessed), each
     cell's count written in it."""
-    fig = Figure(figsize=(11, 5.2), dpi=100, layout="constrained")
+    fig = images.figure(figsize=(11, 5.2), layout="constrained")
     for ax, (net, title) in zip(fig.subplots(1, 2), (("D", "ssgan.title_D"), ("baseline", "ssgan.title_baseline"))):
         c = np.array(confusion[net])
         ax.imshow(c, cmap="Blues")
@@ -274,9 +286,9 @@ def build():
     choices = [(shipped.label(c), c) for c in names]
     try:  # the first model's classes and timeline, shown before any event
         first_choices, span = class_choices(names[0]), epoch_range(names[0])
-        picture, figure = timeline(names[0], span[1]) if span else (None, None)
+        picture = timeline(names[0], span[1], figures=False)[0] if span else None
     except gr.Error:  # a broken checkpoint: its events will say what is wrong
-        first_choices, span, picture, figure = [EVERY_CLASS], None, None, None
+        first_choices, span, picture = [EVERY_CLASS], None, None
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=260):  # the controls beside the samples
             name = gr.Dropdown(choices, value=names[0], label=T("common.model"))
@@ -318,9 +330,10 @@ def build():
     with gr.Row():
         frame = gr.Image(picture, label=T("gan.frame"), format="png", elem_id="gan-timeline",
                          elem_classes="pix", height=420)
-        curves = gr.Plot(figure, label=T("gan.curves"), show_label=False)
-    epoch.input(checks.writes_files(timeline), [name, epoch], [frame, curves], api_name="gan_timeline",
+        losses = gr.Plot(label=T("gan.curves"), show_label=False, elem_id="gan-curves")
+    epoch.input(checks.writes_files(timeline), [name, epoch], [frame, losses], api_name="gan_timeline",
                 trigger_mode="always_last", show_progress="hidden")
-    gr.on([name.change], on_model, name, [class_name, epoch, frame, curves], api_visibility="private")
+    gr.on([name.change], on_model, name, [class_name, epoch, frame, losses], api_visibility="private")
     if semi_supervised:
         ssgan_section(semi_supervised)
+    return (curves, [name, epoch], [losses]) if span else None  # drawn on first view

@@ -7,20 +7,41 @@ gen_core.viz). Bad pictures raise ``BadImage`` with a message for the user.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import torch
 from PIL import Image
 
 from gen_core.viz import cell_origin, grid, grid_columns, to_uint8, upscale
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 SCALE = 6  # 28 px -> 168 px per image, nearest neighbour: crisp pixels
 RED = (230, 30, 30)
-_VIRIDIS = (matplotlib.colormaps["viridis"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+
+
+# matplotlib is imported on first use, never at start-up (it takes a third of a second): nothing the page
+# shows before its first event is drawn with it
+@functools.cache
+def colormap(name: str) -> np.ndarray:
+    """matplotlib's colour map ``name`` as a uint8 table [N, 3] of its N colours (256 for viridis, 10 for tab10)."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps[name]
+    return (cmap(np.arange(cmap.N))[:, :3] * 255).astype(np.uint8)
+
+
+def figure(**kwargs) -> Figure:
+    """A new matplotlib figure at 100 dpi (``Figure``'s keyword arguments)."""
+    from matplotlib.figure import Figure
+
+    return Figure(dpi=100, **kwargs)
 
 
 def image_grid(x: torch.Tensor, n_values: int = 2, nrow: int | None = None) -> np.ndarray:
@@ -41,7 +62,7 @@ def tile_grid(tiles: np.ndarray, nrow: int | None = None) -> np.ndarray:
 
 def prob_grid(p: torch.Tensor, nrow: int | None = None) -> np.ndarray:
     """Probability maps in [0, 1] [B,1,H,W] -> an RGB grid coloured with viridis (0 purple, 1 yellow)."""
-    return upscale(grid(_VIRIDIS[to_uint8(p, 2)], nrow), SCALE)
+    return upscale(grid(colormap("viridis")[to_uint8(p, 2)], nrow), SCALE)
 
 
 def mark(rgb: np.ndarray, pos: int, b: int, image_size: int = 28, nrow: int | None = None) -> np.ndarray:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import functools
 import math
 
+from typing import TYPE_CHECKING
+
 import gradio as gr
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 from gen_core import checkpoints, latent_space
 from gen_core.data import binarize
@@ -20,6 +21,9 @@ from .i18n import T, english, say
 from .checks import fail
 from .images import image_grid
 from .latent_plots import Plane, dimensions_figure, elbo_figure, enlarged, random_codes_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 EXPLAIN = english("latent.explain")
 MAX_DIMS = 20          # sliders: the largest latent of a shipped model (vae_20d)
@@ -91,11 +95,12 @@ def manifold(name: str, y: int | None) -> np.ndarray | None:
     return None if plane is None else plane.manifold
 
 
-def view(name: str, model, z: torch.Tensor, y: int | None):
-    """(decoded picture, scatter with z marked or None, z as text) for a code z."""
+def view(name: str, model, z: torch.Tensor, y: int | None, figures: bool = True):
+    """(decoded picture, scatter with z marked or None, z as text) for a code z; the scatter only with ``figures``
+    (matplotlib's: not at start-up)."""
     z = latent_space.clip(model, z)
     x = latent_space.decode(model, z, y)
-    plane = plane_for(name, y)
+    plane = plane_for(name, y) if figures else None
     return image_grid(x), None if plane is None else plane.mark(z), z_text(z)
 
 
@@ -135,8 +140,9 @@ def decode_text(name: str, class_name, text: str):
         *[gr.skip()] * (MAX_DIMS - model.z_dim)
 
 
-def elbo_text(model, x: torch.Tensor, y: int | None):
-    """(markdown, bar chart or None) of the image's ELBO terms (VAE) or reconstruction error (autoencoder)."""
+def elbo_text(model, x: torch.Tensor, y: int | None, figures: bool = True):
+    """(markdown, bar chart or None) of the image's ELBO terms (VAE) or reconstruction error (autoencoder); the
+    chart only with ``figures``."""
     if not model.has_likelihood_bound:
         with torch.no_grad():
             error = float(model.reconstruction_error(x, latent_space.label_tensor(model, y)))
@@ -147,17 +153,18 @@ def elbo_text(model, x: torch.Tensor, y: int | None):
     return (f"**ELBO of this image** = $\\mathbb E_q[\\log p(x \\mid z)]$ − KL = {r['reconstruction']:.1f} − "
             f"{r['kl']:.1f} = **{r['elbo']:.1f} nats**, so $-\\log p(x{given}) \\le$ {-r['elbo']:.1f} nats "
             f"(reconstruction term from {r['samples']} samples $z = \\mu + \\sigma \\odot \\varepsilon$; KL "
-            "analytic)."), elbo_figure(r)
+            "analytic)."), elbo_figure(r) if figures else None
 
 
-def encoded_view(name: str, class_name, image) -> dict:
-    """Everything shown for the current image: its posterior mean z (clipped), E[x | z], plane, ELBO."""
+def encoded_view(name: str, class_name, image, figures: bool = True) -> dict:
+    """Everything shown for the current image: its posterior mean z (clipped), E[x | z], plane, ELBO; the
+    matplotlib-drawn scatter and chart only with ``figures``."""
     model = get(name)
     y = class_index(model, class_name)
     x = binarize(picker.as_image(image)).to(model.device)
     z = latent_space.clip(model, latent_space.encode(model, x, y))
-    picture, plane, text = view(name, model, z, y)
-    note, chart = elbo_text(model, x, y)
+    picture, plane, text = view(name, model, z, y, figures)
+    note, chart = elbo_text(model, x, y, figures)
     return {"model": model, "z": z, "picture": picture, "plane": plane, "manifold": manifold(name, y), "text": text,
             "note": note, "chart": chart}
 
@@ -171,6 +178,18 @@ def encode(name: str, class_name, image):
     return (*slider_updates(v["model"], v["z"]), v["picture"], gr.Image(v["manifold"], visible=shown),
             gr.Image(v["plane"], visible=shown), gr.Markdown(visible=shown), v["text"], v["note"],
             gr.Plot(v["chart"], visible=v["chart"] is not None))
+
+
+@checks.writes_files
+def figures(name: str, class_name, image, *values):
+    """What the tab shows that matplotlib draws, on its first view (not at start-up): the scatter with the
+    sliders' z marked, and the current image's ELBO chart."""
+    model = get(name)
+    y = class_index(model, class_name)
+    plane = plane_for(name, y)
+    _, chart = elbo_text(model, binarize(picker.as_image(image)).to(model.device), y)
+    marked = None if plane is None else plane.mark(latent_space.clip(model, parse_z(model, values[:model.z_dim])))
+    return marked, gr.Plot(chart, visible=chart is not None)
 
 
 @checks.writes_files
@@ -260,8 +279,8 @@ def build():
     if not names:
         return
     first = next((n for n in names if n.startswith("vae_2d")), names[0])
-    try:  # what the first model shows for the first gallery image, before any event
-        start = encoded_view(first, None, gallery()[0][0, 0].numpy())
+    try:  # what the first model shows for the first gallery image, before any event (its figures on first view)
+        start = encoded_view(first, None, gallery()[0][0, 0].numpy(), figures=False)
         low, high = latent_space.limits(start["model"])
         z_dim, conditional = start["model"].z_dim, start["model"].conditional
     except gr.Error:  # a broken checkpoint: its events will say what is wrong
@@ -270,8 +289,8 @@ def build():
         with gr.Column(scale=5):  # the image, then what the VAE says about it
             image, _ = picker.build("latent")
             elbo = gr.Markdown(start.get("note", ""), elem_id="latent-elbo", latex_delimiters=layout.LATEX)
-            chart = gr.Plot(start.get("chart"), label=T("latent.chart"), show_label=False,
-                            visible=start.get("chart") is not None, elem_id="latent-chart")
+            chart = gr.Plot(label=T("latent.chart"), show_label=False, elem_id="latent-chart",
+                            visible="model" in start and start["model"].has_likelihood_bound)
         with gr.Column(scale=4):  # beside it: the model, E[x | z] and the sliders that move z
             with gr.Row():
                 name = gr.Dropdown([(shipped.label(n), n) for n in names], value=first, label=T("common.model"), scale=3,
@@ -291,13 +310,12 @@ def build():
                                label=T("latent.z_box"))
     with gr.Accordion(T("latent.details_title"), open=False):
         gr.Markdown(T("latent.details"), latex_delimiters=layout.LATEX)
-    shown = start.get("plane") is not None
+    shown = start.get("manifold") is not None
     caption = gr.Markdown(T("latent.caption"), visible=shown)
     with gr.Row():  # no labels over the pictures: they would hide the top rows
         grid = gr.Image(start.get("manifold"), format="png", elem_id="latent-manifold", elem_classes="pix",
                         show_label=False, interactive=False, visible=shown)
-        plane = gr.Image(start.get("plane"), format="png", elem_id="latent-plane", show_label=False,
-                         interactive=False, visible=shown)
+        plane = gr.Image(format="png", elem_id="latent-plane", show_label=False, interactive=False, visible=shown)
 
     encoded = [*sliders, decoded, grid, plane, caption, z_box, elbo, chart]
     name.change(on_model, [name, image], [class_name, *encoded], api_visibility="private")
@@ -323,6 +341,7 @@ def build():
     random_section("random", "codes", "decode_random", "compare", random_codes, "latent_random")
     random_section("dims", "per_model", "draw", "dims", by_dimension, "latent_dimensions", elem_id="latent-dims")
     autoencoders.build(image)
+    return figures, [name, class_name, image, *sliders], [plane, chart]  # drawn on first view
 
 
 def random_section(key: str, count: str, button: str, plot: str, fn, api_name: str, elem_id: str | None = None):

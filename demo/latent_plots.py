@@ -2,19 +2,21 @@
 the ELBO's bar chart, the random-codes comparison and random samples of VAEs with 2, 5, 10, 20 dimensions, a sparse autoencoder's code. The maths is in ``gen_core.latent_space``."""
 from __future__ import annotations
 
-import matplotlib
+import functools
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from gen_core import latent_space
 from gen_core.viz import grid, upscale
 
-from .images import gray_rgb
+from .images import colormap, figure, gray_rgb
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MARK = (230, 30, 30)
-_TAB10 = (np.asarray(matplotlib.colormaps["tab10"].colors) * 255).astype(np.uint8)
 
 
 def enlarged(x: torch.Tensor, nrow: int | None = None, scale: int = 1) -> np.ndarray:
@@ -40,11 +42,11 @@ SCATTER_SIZE = (5.0, 4.0)  # inches at 100 dpi: the axes' square, then the legen
 def scatter_figure(model, mu: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...]) -> Figure:
     """The codes mu [N, 2] coloured by class on the +-4 sigma square, axes z1 and z2, the legend outside."""
     low, high = (t.numpy() for t in latent_space.limits(model))
-    fig = Figure(figsize=SCATTER_SIZE, dpi=100, layout="constrained")
-    ax = fig.add_subplot()
+    fig = figure(figsize=SCATTER_SIZE)  # laid out by hand: a constrained layout costs 0.2 s at start-up
+    ax = fig.add_axes((0.13, 0.12, 0.6, 0.8))
     present = sorted(set(labels.tolist()) & set(range(len(class_names))))
     for k in present:
-        ax.scatter(*mu[labels == k].T, color=_TAB10[k % 10] / 255, s=2, linewidths=0, label=class_names[k])
+        ax.scatter(*mu[labels == k].T, color=colormap("tab10")[k % 10] / 255, s=2, linewidths=0, label=class_names[k])
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
     ax.set_box_aspect(1)  # a square, as the manifold beside it
@@ -54,13 +56,15 @@ def scatter_figure(model, mu: np.ndarray, labels: np.ndarray, class_names: tuple
     ax.set_ylabel("z2", fontsize=FONT)
     ax.tick_params(labelsize=FONT)
     if present:
-        fig.legend(loc="outside right center", fontsize=FONT, markerscale=5, frameon=False, handletextpad=0.2,
-                   borderaxespad=0)
+        fig.legend(loc="center left", bbox_to_anchor=(0.74, 0.5), fontsize=FONT, markerscale=5, frameon=False,
+                   handletextpad=0.2, borderaxespad=0)
     return fig
 
 
 def render(fig: Figure) -> np.ndarray:
     """A figure drawn to an RGB array at its own size."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
@@ -75,8 +79,8 @@ def data_box(fig: Figure) -> tuple[float, float, float, float]:
 
 class Plane:
     """The 2-D latent plane of one model (and class): the manifold and, beside it, the scatter of the test
-    images' codes, both drawn once; ``mark(z)`` only paints a marker on the scatter, cheap enough for every
-    slider move."""
+    images' codes, each drawn once (the scatter when first marked); ``mark(z)`` only paints a marker on the
+    scatter, cheap enough for every slider move."""
 
     def __init__(self, model, mu: torch.Tensor, labels: torch.Tensor, y: int | None = None,
                  class_names: tuple[str, ...] = ()):
@@ -84,9 +88,22 @@ class Plane:
             raise ValueError("the latent plane needs a 2-D latent space")
         self.model = model
         self.manifold = enlarged(latent_space.manifold(model, y), latent_space.GRID_POINTS)
-        fig = scatter_figure(model, mu.float().numpy(), labels.numpy(), class_names)
-        self.scatter = render(fig)
-        self.box = data_box(fig)  # where the +-4 sigma square lies on the picture
+        self.codes = mu.float().numpy(), labels.numpy(), class_names
+
+    @functools.cached_property
+    def _drawn(self) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+        fig = scatter_figure(self.model, *self.codes)
+        return render(fig), data_box(fig)
+
+    @property
+    def scatter(self) -> np.ndarray:
+        """The scatter as a picture (drawn on first use: matplotlib is not needed at start-up)."""
+        return self._drawn[0]
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """Where the scatter's +-4 sigma square lies on its picture (``data_box``)."""
+        return self._drawn[1]
 
     def mark(self, z: torch.Tensor) -> np.ndarray:
         """The scatter plot with the current z marked (the manifold beside it does not change)."""
@@ -97,8 +114,8 @@ class Plane:
 
 def elbo_figure(report: dict) -> Figure:
     """-ELBO as one bar: the reconstruction term, then the KL; the legend above the bar, off it."""
-    fig = Figure(figsize=(4.8, 2.0), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
+    fig = figure(figsize=(4.8, 2.0))  # laid out by hand, as the scatter
+    ax = fig.add_axes((0.16, 0.3, 0.8, 0.4))
     terms = [("−E_q[log p(x|z)]", -report["reconstruction"], "#4a7fb5"), ("KL(q‖p)", report["kl"], "#e08a3c")]
     left = 0.0
     for label, value, color in terms:
@@ -106,14 +123,14 @@ def elbo_figure(report: dict) -> Figure:
         left += value
     ax.set_xlabel("nats (lower is better)", fontsize=FONT)
     ax.tick_params(labelsize=FONT)
-    fig.legend(loc="outside upper center", ncols=2, fontsize=FONT, frameon=False, columnspacing=1, handlelength=1)
+    fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.99), ncols=2, fontsize=FONT, frameon=False, columnspacing=1, handlelength=1)
     return fig
 
 
 def random_codes_figure(rows: torch.Tensor, n: int) -> Figure:
     """Three rows of n decodings (the VAE's, the autoencoder's as is, the autoencoder's moved to its codes)."""
     picture = enlarged(rows, nrow=n, scale=3)
-    fig = Figure(figsize=(2.2 + 0.8 * n, 3.4), dpi=100, layout="constrained")
+    fig = figure(figsize=(2.2 + 0.8 * n, 3.4), layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(picture, interpolation="nearest")
     ax.set_yticks([picture.shape[0] * (k + 0.5) / 3 for k in range(3)],
@@ -129,12 +146,12 @@ def code_figure(z: torch.Tensor, active: torch.Tensor, activity: list[float] | N
     each unit's ``activity`` (the fraction of test images it is active for: 0 = a dead unit). ``labels``: the
     translated 'units', 'code' and 'activity' texts."""
     units = np.arange(1, len(z) + 1)
-    fig = Figure(figsize=(7.5, 3.6 if activity else 2.2), dpi=100, layout="constrained")
+    fig = figure(figsize=(7.5, 3.6 if activity else 2.2), layout="constrained")
     axes = fig.subplots(2 if activity else 1, 1, sharex=True, squeeze=False)[:, 0]
-    axes[0].bar(units, z.numpy(), color=np.where(active.numpy()[:, None], _TAB10[0] / 255, _TAB10[7] / 255))
+    axes[0].bar(units, z.numpy(), color=np.where(active.numpy()[:, None], colormap("tab10")[0] / 255, colormap("tab10")[7] / 255))
     axes[0].set_ylabel(labels["code"], fontsize=FONT)
     if activity:
-        axes[1].bar(units, activity, color=_TAB10[1] / 255)
+        axes[1].bar(units, activity, color=colormap("tab10")[1] / 255)
         axes[1].set_ylim(0, 1)
         axes[1].set_ylabel(labels["activity"], fontsize=FONT)
     axes[-1].set_xlabel(labels["units"], fontsize=FONT)
@@ -146,7 +163,7 @@ def code_figure(z: torch.Tensor, active: torch.Tensor, activity: list[float] | N
 def dimensions_figure(rows: list[tuple[str, torch.Tensor]], n: int, title: str) -> Figure:
     """One row of n decodings [n, 1, 28, 28] per model, each labelled (its latent size and bounds) on the left."""
     picture = enlarged(torch.cat([x for _, x in rows]), nrow=n, scale=3)
-    fig = Figure(figsize=(2.2 + 0.8 * n, 0.6 + 0.85 * len(rows)), dpi=100, layout="constrained")
+    fig = figure(figsize=(2.2 + 0.8 * n, 0.6 + 0.85 * len(rows)), layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(picture, interpolation="nearest")
     ax.set_yticks([picture.shape[0] * (k + 0.5) / len(rows) for k in range(len(rows))], [label for label, _ in rows],

@@ -40,3 +40,18 @@ def opening(markdown: str, task: str, missing: str) -> tuple[str, ...]:
     if not names:
         gr.Markdown(missing)
     return names
+
+
+def first_view(tab: gr.Tab, fn, inputs: list, outputs: list) -> None:
+    """Draw ``fn(*inputs)`` into ``outputs`` the first time a visitor opens ``tab``, and never again for that
+    visitor: what matplotlib draws is not drawn at start-up (importing it alone takes a third of a second)."""
+    seen = gr.State(False)
+
+    def once(already_seen: bool, *values):
+        if already_seen:
+            return gr.skip(), *(gr.skip() for _ in outputs)
+        shown = fn(*values)  # as any event function: one value for one output, else one per output
+        return True, *(shown if len(outputs) > 1 else (shown,))
+
+    once.checks_room = getattr(fn, "checks_room", False)  # a picture-writing fn stays checked (checks.writes_files)
+    tab.select(once, [seen, *inputs], [seen, *outputs], show_progress="hidden", api_visibility="private")

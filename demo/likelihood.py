@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import functools
+import html
+
+from typing import TYPE_CHECKING
 
 import gradio as gr
-import matplotlib
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 from gen_core import checkpoints, ood
 from gen_core.data import prepare
@@ -15,6 +16,9 @@ from gen_core.data.gallery import mnist_gallery
 
 from . import checks, images, layout, picker, shipped
 from .i18n import T
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ANOMALY_PERCENTILE = 99  # without measurements: flagged when the NLL is above this percentile of the test images'
 COLUMNS = ["model", "−log p(x) (nats)", "raw percentile", "S(x) vs. threshold", "verdict"]
@@ -40,7 +44,6 @@ CSS = """
 #likelihood-table th span, #likelihood-table td .cell-wrap {word-break: normal; overflow-wrap: normal}
 @media (max-width: 640px) {#likelihood-maps .grid-container {--grid-cols: 2 !important}}
 """
-_MAGMA = (matplotlib.colormaps["magma"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
 
 
 def percentile(nll: float, percentiles: list[float] | None) -> float | None:
@@ -59,18 +62,19 @@ def surprise(model, image: torch.Tensor) -> torch.Tensor:
 def heatmap(s: torch.Tensor) -> np.ndarray:
     """A surprise map as an enlarged magma picture on the shared scale: 0 nats black, SURPRISE_MAX or more white."""
     scaled = (s / SURPRISE_MAX * 255).round().clamp(0, 255).to(torch.uint8).numpy()
-    return images.tile_grid(_MAGMA[scaled][None], 1)
+    return images.tile_grid(images.colormap("magma")[scaled][None], 1)
 
 
-def colour_bar() -> Figure:
-    """The heatmaps' one colour scale, 0 to SURPRISE_MAX nats, as a horizontal colour bar."""
-    fig = Figure(figsize=(5.6, 1.0), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    bar = fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, SURPRISE_MAX), "magma"), cax=ax,
-                       orientation="horizontal", extend="max")
-    bar.set_label(SURPRISE_LABEL, fontsize=FONT)
-    ax.tick_params(labelsize=FONT)
-    return fig
+def colour_bar(ticks: int = 5) -> str:
+    """The heatmaps' one colour scale, 0 to SURPRISE_MAX nats, as a horizontal bar (HTML: drawn by the page)."""
+    magma = images.colormap("magma")
+    stops = ", ".join(f"rgb{tuple(int(c) for c in magma[k])} {k / 255:.0%}" for k in range(0, 256, 15))
+    marks = "".join(f'<span style="position: absolute; left: {k / (ticks - 1):.0%}; transform: translateX(-50%)">'
+                    f'{SURPRISE_MAX * k / (ticks - 1):g}{"+" if k == ticks - 1 else ""}</span>' for k in range(ticks))
+    return (f'<div class="colour-bar" style="margin: 4px 14px; font-size: 15px">'
+            f'<div style="height: 18px; border: 1px solid #888; background: linear-gradient(to right, {stops})"></div>'
+            f'<div style="position: relative; height: 1.4em">{marks}</div>'
+            f'<div style="text-align: center">{html.escape(SURPRISE_LABEL)}</div></div>')
 
 
 @functools.lru_cache(maxsize=4)
@@ -137,7 +141,7 @@ def headline(names) -> str | None:
 def plot(name: str | None, nll: float | None = None, found: tuple[str, float, float] | None = None) -> Figure:
     """Two panels for model ``name``: the measured sets' histograms of raw −log p(x) and of the corrected score,
     with this image's values (red) and the threshold (dashed)."""
-    fig = Figure(figsize=(5.8, 3.2), dpi=100, layout="constrained")
+    fig = images.figure(figsize=(5.8, 3.2), layout="constrained")
     report, companion = stored()
     calibration = report.get("calibration", {}).get(name or "")
     if not calibration:
@@ -283,8 +287,7 @@ def build():
             maps = gr.Gallery(label=T("likelihood.maps"), columns=4, height="auto",
                               object_fit="contain", allow_preview=False, elem_id="likelihood-maps",
                               elem_classes=["captions-below", "pix"])
-            gr.Plot(colour_bar(), label=T("likelihood.scale"), show_label=False,
-                    elem_id="likelihood-scale")
+            scale = gr.HTML(label=T("likelihood.scale"), elem_id="likelihood-scale")
         distribution = gr.Plot(label=T("likelihood.distribution"), show_label=False,
                                elem_id="likelihood-distribution")
     outputs = [table, maps, distribution]
@@ -295,3 +298,4 @@ def build():
     shown_digit = gr.State(0)
     digit.click(mnist_digit, shown_digit, [image, preview, note, shown_digit], api_visibility="private")
     attack.click(adversarial, image, [image, preview, note], api_name="adversarial", **layout.HEAVY)
+    return colour_bar, [], [scale]  # drawn on first view: its colours are matplotlib's

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import functools
 
+from typing import TYPE_CHECKING
+
 import gradio as gr
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 from gen_core.receptive_field import receptive_field
 from gen_core.recording import Recording
 
 from . import checks, images, shipped
 from .i18n import T
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 RECORDING_TTL = 1800  # seconds a visitor's recorded draw is kept (gr.State time_to_live)
 # playback speeds: seconds between ticks, steps per tick
@@ -121,7 +125,7 @@ def overlay(rec: Recording, k: int, j: int, seen: torch.Tensor, n_values: int) -
 def distribution_figure(dist: np.ndarray, value: float, n_values: int, mean: float = 0.0) -> Figure:
     """The distribution step k drew from, the value drawn highlighted (with many levels: only where its mass
     is, and ``mean``, the expected level under the whole distribution)."""
-    fig = Figure(figsize=(5.2, 3.0), layout="constrained")
+    fig = images.figure(figsize=(5.2, 3.0), layout="constrained")
     ax = fig.add_subplot()
     if n_values == 2:
         p = np.array([1 - dist[0], dist[0]])

@@ -148,6 +148,7 @@ def test_on_a_phone_every_tab_is_one_tap_away(browser, app_url):
 
 def test_completion_tab_completes_the_chosen_image(page):
     open_tab(page, "Completion")
+    expect(page.locator("#completion-out img")).to_be_visible(timeout=30_000)  # the occluded image, on first view
     page.locator("#completion-gallery button").nth(3).click()  # pick the 4th gallery image
     page.locator("#completion-go").click()
     finished(page, "completion-out")
@@ -157,6 +158,7 @@ def test_completion_tab_completes_the_chosen_image(page):
 
 def test_likelihood_tab_scores_an_example_anomaly(page):
     open_tab(page, "Likelihood")
+    expect(page.locator("#likelihood-scale")).to_contain_text("nats", timeout=30_000)  # on the tab's first view
     page.get_by_role("button", name="Example: noise").click()
     expect(page.locator("#likelihood-table")).to_contain_text("unusual", timeout=60_000)
     shot(page, "likelihood")
@@ -166,6 +168,8 @@ def test_latent_tab_decodes_as_a_slider_moves(page):
     open_tab(page, "Latent")
     decoded = page.locator("#latent-decoded img")
     expect(decoded).to_be_visible(timeout=30_000)
+    expect(page.locator("#latent-plane img")).to_be_visible(timeout=30_000)  # drawn on the tab's first view
+    expect(page.locator("#latent-chart img")).to_be_visible(timeout=30_000)
     before = decoded.get_attribute("src")
     number = page.locator("#latent-z1 input[type=number]")
     number.fill("2.5")
@@ -177,6 +181,7 @@ def test_latent_tab_decodes_as_a_slider_moves(page):
 
 def test_gan_tab_draws_samples_with_d_of_x(page):
     open_tab(page, "GAN")
+    expect(page.locator("#gan-curves img")).to_be_visible(timeout=30_000)  # drawn on the tab's first view
     page.locator("#gan-go").click()
     expect(page.get_by_text(re.compile(r"samples in \d+ ms"))).to_be_visible(timeout=60_000)
     expect(page.locator("#gan-samples").get_by_text(re.compile(r"D\(x\) = \d")).first).to_be_visible()

@@ -9,6 +9,7 @@ from demo import likelihood, shipped
 from gen_core import checkpoints, ood
 from gen_core.data import prepare
 from gen_core.data.gallery import gallery, mnist_gallery
+from demo.images import colormap
 from test_demo_latent_plots import beside, labelled, legends_clear_of_the_data, shown_text_px
 
 IMAGE = gallery()[0][0, 0].numpy()
@@ -80,8 +81,10 @@ def test_the_heatmaps_share_one_colour_scale_with_a_colour_bar_in_nats(two_model
     assert centre(flat) == centre(peaked)  # one fixed scale, not each map's own maximum
     assert centre(torch.full((28, 28), 3 * likelihood.SURPRISE_MAX)) == centre(
         torch.full((28, 28), likelihood.SURPRISE_MAX)) != centre(torch.zeros(28, 28))  # the top is clipped
-    bar = likelihood.colour_bar()
-    assert "nats" in bar.axes[0].get_xlabel() and shown_text_px(bar, 590) >= 12
+    bar = likelihood.colour_bar()  # the scale's ends in nats, its label, and the magma colours of both ends
+    assert "nats" in bar and ">0<" in bar and f">{likelihood.SURPRISE_MAX:g}+<" in bar and "font-size: 15px" in bar
+    magma = colormap("magma")
+    assert f"rgb{tuple(int(c) for c in magma[0])} 0%" in bar and f"rgb{tuple(int(c) for c in magma[255])} 100%" in bar
     eight_bit = type("EightBit", (), {"n_values": 256})()
     assert likelihood.EIGHT_BIT_NOTE in likelihood.caption("pixelcnn_8bit-x", eight_bit, 1696.6)
     assert likelihood.caption("nade-x", shipped.get("nade-test"), 43.6) == "nade-x: 43.6 nats"
