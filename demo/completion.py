@@ -9,7 +9,7 @@ import torch
 
 from gen_core.data import prepare
 from gen_core.recording import Recording
-from gen_core.sampling import conditioning, iter_sample
+from gen_core.sampling import conditioning
 
 from . import checks, images, layout, picker, replay, shipped
 from .i18n import T, english, say
@@ -124,13 +124,12 @@ def streamed(name, model, rec: Recording, known, hidden, n: int, seed: int, temp
     every = max(1, total // FRAMES)
     generator = torch.Generator().manual_seed(seed)
     t0, drawn = time.perf_counter(), 0
-    for step in iter_sample(model, n, known=known[0], known_mask=~hidden[None], temperature=temperature,
-                            generator=generator):  # in the order sampled in (MADE: known pixels first)
-        rec.add(model, step, temperature)
-        if not flat_hidden[step.pos]:
-            continue
-        drawn += 1
-        if drawn % every == 0 and drawn < total:
+    # a frame's worth of steps at a time, in the order sampled in (MADE: known pixels first), in a round shared
+    # with the visitors completing with this model at the same time who hide the same pixels
+    for steps in layout.batcher(model).iter_sample(n, temperature, generator, known=known[0], known_mask=~hidden[None]):
+        rec.extend(model, steps, temperature)
+        before, drawn = drawn, drawn + sum(bool(flat_hidden[step.pos]) for step in steps)
+        if drawn // every > before // every and drawn < total:
             if run.stopped():
                 yield (*picture(name, rec, rec.steps), f"**Stopped at hidden pixel {drawn} / {total}.** Step "
                        f"through what was drawn below.", rec, checks.Slider(maximum=rec.steps, value=rec.steps))
@@ -188,6 +187,6 @@ def build():
     # a closed accordion does not redraw its editor: open it, with the current image, when painting is chosen
     preset.change(paint_mode, [preset, image], [painting, painted], api_visibility="private")
     follow(go.click(complete, [name, image, preset, painted, n, seed, temperature], [out, status, recording, step],
-                    api_name="complete", **layout.HEAVY))
+                    api_name="complete", **layout.BATCHED))
     stop.click(replay.ask_to_stop("completion"), None, None, concurrency_limit=None, api_visibility="private")
     return occluded, [name, image, preset, painted, seed], [out]  # on first view: the model loads on first use

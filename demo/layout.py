@@ -1,10 +1,13 @@
 """Small layout pieces every tab shares."""
 from __future__ import annotations
 
+import functools
 import os
 import threading
 
 import gradio as gr
+
+from gen_core.batching import Batcher
 
 from . import shipped
 
@@ -12,13 +15,27 @@ WORKERS = int(os.environ.get("GENLAB_HEAVY_WORKERS", "2"))  # model-heavy work a
 # every event that runs a model over many steps shares one queue of this many workers (the cores), so a
 # crowd on one tab cannot starve another and sliders (concurrency_limit=None) never wait behind them
 HEAVY = {"concurrency_id": "heavy", "concurrency_limit": WORKERS}
-# except Generate: its requests wait (up to this many at once) for a shared round of their model's batched
-# draw (gen_core.batching), and the rounds themselves take the WORKERS permits of ROUNDS
+# except Generate and Complete: their requests wait (up to this many at once) for a shared round of their model's
+# batched draw (gen_core.batching), and the rounds themselves take the WORKERS permits of ROUNDS
 WAITING = int(os.environ.get("GENLAB_WAITING", "48"))
 BATCHED = {"concurrency_id": "batched", "concurrency_limit": WAITING}
 ROUNDS = threading.Semaphore(WORKERS)
 # Gradio's worker threads: each waiting request holds one, and the light events need theirs too
 MAX_THREADS = 40 + WAITING
+FRAMES_PER_IMAGE = 28  # a draw streams once per row: smooth in a browser without flooding it
+
+
+@functools.cache
+def batcher(model) -> Batcher:
+    """The one batcher of a shipped model: visitors drawing (Generate) or completing (Complete) with it at once
+    share its rounds (one at a time, of up to 128 images: one big round is faster than two at once), and each
+    gets its steps a frame's worth at a time."""
+    return Batcher(model, ROUNDS, chunk=frame_steps(model))
+
+
+def frame_steps(model) -> int:
+    """Steps between two frames of a stream: a row of a 28 x 28 image."""
+    return max(1, model.num_pixels // FRAMES_PER_IMAGE)
 
 # $...$ inline and $$...$$ display equations (gr.Markdown renders only $$ by default)
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]

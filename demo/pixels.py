@@ -9,7 +9,6 @@ import gradio as gr
 import torch
 
 from gen_core import neighbours
-from gen_core.batching import Batcher
 from gen_core.data import DataNotFound, binarize
 from gen_core.recording import Recording
 from gen_core.sampling import iter_sample
@@ -21,7 +20,6 @@ from .i18n import T, english, say
 EXPLAIN = english("pixels.explain")
 
 MAX_IMAGES = 16
-FRAMES_PER_IMAGE = 28  # stream once per row: smooth in a browser without flooding it
 MAP_LABEL = {2: "pixels.map_binary", 256: "pixels.map_levels"}  # i18n keys
 NEAREST_SCALE = 3
 
@@ -40,25 +38,12 @@ def generate(name: str, seed=0, temperature=1.0, n=4, request: gr.Request = None
         yield from streamed(name, model, n, seed, temperature, run)
 
 
-@functools.cache
-def batcher(model) -> Batcher:
-    """The one batcher of a shipped model: visitors pressing Generate at once share its rounds (one at a time, of
-    up to 128 images: one big round is faster than two at once), and each gets its steps a frame's worth at a
-    time."""
-    return Batcher(model, layout.ROUNDS, chunk=frame_steps(model))
-
-
-def frame_steps(model) -> int:
-    """Steps between two frames of a stream: a row of a 28 x 28 image."""
-    return max(1, model.num_pixels // FRAMES_PER_IMAGE)
-
-
 def streamed(name: str, model, n: int, seed: int, temperature: float, run: replay.Run):
     """The frames of ``generate``: every row, until the draw ends or the visitor stops it."""
     generator = torch.Generator().manual_seed(seed)
     rec = Recording.start(model, n)
     t0 = time.perf_counter()
-    for steps in batcher(model).iter_sample(n, temperature, generator):  # a frame's worth of steps at a time
+    for steps in layout.batcher(model).iter_sample(n, temperature, generator):  # a frame's worth of steps at a time
         rec.extend(model, steps, temperature)  # in one batch (cheaper in a crowd)
         if rec.steps < model.num_pixels:
             if run.stopped():
@@ -159,7 +144,7 @@ def run_race(names, racers, n: int, seed: int, temperature: float, run: replay.R
     recordings = [Recording.start(m, n) for m in racers]
     spent = [0.0] * len(racers)
     steps = racers[0].num_pixels
-    every = max(1, steps // FRAMES_PER_IMAGE)
+    every = layout.frame_steps(racers[0])
     for i in range(steps):
         for k, (stream, model, rec) in enumerate(zip(streams, racers, recordings)):
             t0 = time.perf_counter()

@@ -41,8 +41,18 @@ _DONE = object()
 @dataclass(eq=False)
 class _Ticket:
     draw: Draw
+    known: torch.Tensor | None = None  # a completion's known values [1, 1, H, W] and mask [1, 1, H, W]
+    mask: torch.Tensor | None = None
     steps: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
     cancelled: bool = False
+
+    def joins(self, first: _Ticket) -> bool:
+        """Whether this request can be drawn in a round with ``first``: the same pixels known (none, for
+        plain sampling); their values may differ. An order-agnostic model samples a mask's known pixels first,
+        so one round has one mask."""
+        if self.mask is None or first.mask is None:
+            return self.mask is first.mask
+        return torch.equal(self.mask, first.mask)
 
 
 class Batcher:
@@ -58,11 +68,17 @@ class Batcher:
         self.drawing = 0  # requests in the rounds being drawn
         self.round_sizes = collections.deque(maxlen=1000)  # requests per recent round (what bench and tests read)
 
-    def iter_sample(self, n: int, temperature: float = 1.0, generator=None):
-        """The steps of ``sampling.iter_sample(model, n, temperature=, generator=)``, drawn in a shared round,
-        in lists of consecutive steps (``chunk`` of them, or more in a crowded round; the last list may be
-        shorter): each ``Step`` holds this request's rows only. Closing the iterator gives its rows up."""
-        ticket = _Ticket(Draw(n, temperature, generator))
+    def iter_sample(self, n: int, temperature: float = 1.0, generator=None, known=None, known_mask=None):
+        """The steps of ``sampling.iter_sample(model, n, temperature=, generator=, known=, known_mask=)``, drawn
+        in a shared round, in lists of consecutive steps (``chunk`` of them, or more in a crowded round; the last
+        list may be shorter): each ``Step`` holds this request's rows only. A completion (``known`` values and
+        ``known_mask``, [H, W] or [1, H, W]: one image's) shares rounds with the completions that know the same
+        pixels. Closing the iterator gives its rows up."""
+        if (known is None) != (known_mask is None):
+            raise ValueError("a completion needs both its known values and their mask")
+        one = None if known is None else (self.model.image_size,) * 2
+        ticket = _Ticket(Draw(n, temperature, generator),
+                         *(None if t is None else torch.as_tensor(t).reshape(1, 1, *one) for t in (known, known_mask)))
         with self.lock:
             self.waiting.append(ticket)
             if not self.idle and self.live < self.workers:
@@ -109,16 +125,21 @@ class Batcher:
             time.sleep(self.gather_s)
 
     def _take_round(self) -> list[_Ticket]:
-        """The waiting requests, oldest first, that fit in ``max_images`` rows (the first always does); none
-        when other workers took them first."""
+        """The oldest waiting request and, oldest first, those that can join it (``_Ticket.joins``) and fit in
+        ``max_images`` rows (the first always does); none when other workers took them first."""
         with self.lock:
-            batch, rows = [], 0
-            while self.waiting and (not batch or rows + self.waiting[0].draw.n <= self.max_images):
-                batch.append(self.waiting.pop(0))
-                rows += batch[-1].draw.n
-            if batch:
-                self.round_sizes.append(len(batch))
-                self.drawing += len(batch)
+            if not self.waiting:
+                return []
+            batch = [self.waiting.pop(0)]
+            rows = batch[0].draw.n
+            for ticket in [t for t in self.waiting if t.joins(batch[0])]:
+                if rows + ticket.draw.n > self.max_images:
+                    break
+                self.waiting.remove(ticket)
+                batch.append(ticket)
+                rows += ticket.draw.n
+            self.round_sizes.append(len(batch))
+            self.drawing += len(batch)
             return batch
 
     def _draw(self, batch: list[_Ticket]):
@@ -130,7 +151,9 @@ class Batcher:
             a += ticket.draw.n
         pending = []  # the round's steps since the last hand-over
         try:
-            for step in iter_draws(self.model, [t.draw for t in batch]):
+            completing = {} if batch[0].mask is None else {
+                "known": torch.cat([t.known.expand(t.draw.n, -1, -1, -1) for t in batch]), "known_mask": batch[0].mask}
+            for step in iter_draws(self.model, [t.draw for t in batch], **completing):
                 # the canvas is shared and drawn on in place: later steps only add pixels after step.pos, so the
                 # first step's canvas is copied (a recording keeps it) and the rest are the live canvas
                 pending.append(step._replace(x=step.x.clone()) if step.i == 0 else step)

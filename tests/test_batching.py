@@ -5,6 +5,7 @@ import time
 import pytest
 import torch
 
+from gen_core import sampling
 from gen_core.batching import Batcher
 from test_models_base import NAMES, tiny
 
@@ -14,8 +15,9 @@ REQUESTS = [(1, 1.0, 3), (2, 0.7, 5), (3, 1.3, 7)]  # (images, temperature, seed
 def at_once(batcher: Batcher, rounds: threading.Semaphore, requests, consume):
     """Run ``consume(k, steps)`` for every request at once, all of them held until they wait together."""
     rounds.acquire()  # the worker cannot start a round until every request is waiting
-    threads = [threading.Thread(target=consume, args=(k, batcher.iter_sample(n, t, torch.Generator().manual_seed(s))))
-               for k, (n, t, s) in enumerate(requests)]
+    threads = [threading.Thread(target=consume, args=(k, batcher.iter_sample(n, t, torch.Generator().manual_seed(s),
+                                                                            *completion)))
+               for k, (n, t, s, *completion) in enumerate(requests)]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 30
@@ -42,6 +44,28 @@ def test_requests_drawn_together_get_the_images_they_get_alone(name):
         steps = results[k]
         assert [s.i for s in steps] == list(range(model.num_pixels)) and steps[-1].x.shape[0] == n
         assert torch.equal(steps[-1].x, alone)
+
+
+@pytest.mark.parametrize("name", ["made", "pixelcnn"])
+def test_completions_that_know_the_same_pixels_share_a_round_and_get_what_they_get_alone(name):
+    model = tiny(name, 5, std=0.3)
+    size, g = model.image_size, torch.Generator().manual_seed(0)
+    images = [(torch.rand(size, size, generator=g) < 0.5).float() for _ in range(3)]
+    top, left = torch.zeros(2, size, size, dtype=torch.bool)
+    top[: size // 2], left[:, : size // 2] = True, True
+    requests = [(2, 1.0, 3, images[0], top), (1, 0.8, 4, images[1], top), (2, 1.0, 5, images[2], left), (1, 1.0, 6)]
+    rounds, results = threading.Semaphore(1), {}
+    batcher = Batcher(model, rounds, workers=1)
+    at_once(batcher, rounds, requests, lambda k, chunks: results.__setitem__(k, [s for c in chunks for s in c]))
+    assert sorted(batcher.round_sizes) == [1, 1, 2]  # the two completions of the top rows together, the rest alone
+    for k, (n, temperature, seed, *completion) in enumerate(requests):
+        alone = sampling.sample(model, n, temperature=temperature, generator=torch.Generator().manual_seed(seed),
+                                **dict(zip(("known", "known_mask"), completion)))
+        assert [s.pos for s in results[k]] == [s.pos for s in sampling.iter_sample(
+            model, n, **dict(zip(("known", "known_mask"), completion)))]  # MADE: the known pixels first
+        assert torch.equal(results[k][-1].x, alone)
+        if completion:
+            assert torch.equal(alone[:, 0][:, completion[1]], completion[0][completion[1]].expand(n, -1))
 
 
 def test_a_request_that_gives_up_leaves_the_others_untouched_and_the_worker_rests():

@@ -6,7 +6,7 @@ import gradio as gr
 import pytest
 import torch
 
-from demo import images, pixels, replay
+from demo import images, layout, pixels, replay
 from gen_core import neighbours
 from gen_core.sampling import sample
 
@@ -17,7 +17,7 @@ def visitor(session="s1"):
 
 def test_generate_streams_rows_then_a_summary(tiny_nade):
     frames = list(pixels.generate(tiny_nade, seed=1, temperature=1.0, n=3))
-    assert len(frames) == pixels.FRAMES_PER_IMAGE  # 27 row frames + the final one
+    assert len(frames) == layout.FRAMES_PER_IMAGE  # 27 row frames + the final one
     canvas, probs, status, rec, step = frames[-1]
     (canvas,), (probs,) = images.decode_html(canvas), images.decode_html(probs)  # pictures inline: no cache files
     assert canvas.shape == probs.shape and canvas.dtype == probs.dtype
@@ -78,7 +78,7 @@ def test_race_draws_the_same_seed_with_every_model_in_lockstep(tiny_nade, tmp_pa
 
     tiny_checkpoint(tmp_path, "fvsbn-test", "fvsbn", {}, monkeypatch)
     frames = list(pixels.race(["nade-test", "fvsbn-test"], seed=3, n=2))
-    assert len(frames) == pixels.FRAMES_PER_IMAGE
+    assert len(frames) == layout.FRAMES_PER_IMAGE
     rows, status, state, step = frames[-1]
     assert "pixel 784 / 784" in status and rows.index("nade-test ·") < rows.index("fvsbn-test ·")  # captioned rows
     *_, (_, _, _, alone, _) = pixels.generate("nade-test", seed=3, temperature=1.0, n=2)

@@ -84,21 +84,26 @@ def test_sixteen_visitors_completing_on_one_made_get_the_serial_results(client):
     def complete(a):  # each a new visitor, so each completes the default image
         return Client(client.src, verbose=False, download_files=False).predict(*a, api_name="/complete")[0]
 
+    from demo import layout, shipped
+
     serial = [complete(a) for a in args]
+    rounds = layout.batcher(shipped.get(made)).round_sizes
+    before = len(rounds)
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         parallel = list(pool.map(complete, args))
     assert parallel == serial and len(set(serial)) == len(serial)  # same pictures; each request its own
+    assert len(rounds) - before < len(args)  # completions hiding the same pixels shared a round
 
 
 def test_visitors_pressing_generate_at_once_share_rounds_and_get_the_serial_results(client):
-    from demo import pixels, shipped
+    from demo import layout, shipped
 
     name = "pixelcnn-fashion-mnist"
     args = [(name, seed, temperature, n) for seed, temperature, n in ((1, 1.0, 1), (2, 0.8, 3), (3, 1.2, 2),
                                                                       (4, 1.0, 4), (5, 0.9, 1), (6, 1.0, 2))]
     draw = lambda a: client.predict(*a, api_name="/generate")[:2]  # noqa: E731  (canvas and probability map)
     serial = [draw(a) for a in args]
-    rounds = pixels.batcher(shipped.get(name)).round_sizes
+    rounds = layout.batcher(shipped.get(name)).round_sizes
     before = len(rounds)
     with concurrent.futures.ThreadPoolExecutor(len(args)) as pool:
         parallel = list(pool.map(draw, args))
