@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import time
-
 from typing import TYPE_CHECKING
 
 import gradio as gr
@@ -162,7 +161,7 @@ def curves(name: str, epoch=1):
 
 def loss_plot(t: dict[str, torch.Tensor], epoch: int, generator_loss: str = "G: −log D(G(z))") -> Figure:
     """The losses (top) and D's mean outputs (bottom) per epoch, ``epoch`` marked; each legend right of its axes."""
-    fig = images.figure(figsize=(5.8, 4.4))  # laid out by hand: drawn at start-up and on every slider move
+    fig = images.figure(figsize=(5.8, 4.4))  # laid out by hand: drawn on every slider move
     losses, outputs = fig.subplots(2, 1, sharex=True,
                                    gridspec_kw={"left": 0.13, "right": 0.6, "bottom": 0.11, "top": 0.97, "hspace": 0.1})
     e = t["epoch"].numpy()

@@ -42,7 +42,7 @@ SCATTER_SIZE = (5.0, 4.0)  # inches at 100 dpi: the axes' square, then the legen
 def scatter_figure(model, mu: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...]) -> Figure:
     """The codes mu [N, 2] coloured by class on the +-4 sigma square, axes z1 and z2, the legend outside."""
     low, high = (t.numpy() for t in latent_space.limits(model))
-    fig = figure(figsize=SCATTER_SIZE)  # laid out by hand: a constrained layout costs 0.2 s at start-up
+    fig = figure(figsize=SCATTER_SIZE)  # laid out by hand: a constrained layout takes 0.2 s more to draw
     ax = fig.add_axes((0.13, 0.12, 0.6, 0.8))
     present = sorted(set(labels.tolist()) & set(range(len(class_names))))
     for k in present:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 import html
-
 from typing import TYPE_CHECKING
 
 import gradio as gr

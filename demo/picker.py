@@ -10,15 +10,17 @@ import numpy as np
 import torch
 
 from gen_core.data.gallery import CLASSES, gallery
+from gen_core.viz import grid
 
 from . import checks, images
 from .i18n import T, say
 
 
 def gallery_items() -> list[tuple[np.ndarray, str]]:
-    """The gallery's 28x28 images as they are (the page enlarges them crisply: class "pix"), each with its class."""
+    """The gallery's images, each in its grey frame at its own 28x28 size (the page enlarges them crisply: class
+    "pix"; the frame keeps the picture whole when a thumbnail is cropped to its box), each with its class."""
     x, labels = gallery()
-    return [(x[k, 0].numpy(), CLASSES[int(labels[k])]) for k in range(len(x))]
+    return [(grid(x[k, 0][None].numpy(), 1), CLASSES[int(labels[k])]) for k in range(len(x))]
 
 
 def enlarged(image28) -> np.ndarray:

@@ -8,7 +8,6 @@ partial images stay on screen and can be stepped through like a finished run.
 from __future__ import annotations
 
 import functools
-
 from typing import TYPE_CHECKING
 
 import gradio as gr
