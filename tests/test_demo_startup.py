@@ -5,12 +5,14 @@ import sys
 
 import gradio as gr
 
+from conftest import ROOT
 from demo import layout
 
 
 def test_building_the_app_imports_no_matplotlib():
     probe = "import sys, demo; demo.build_app(); print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
