@@ -3,8 +3,9 @@
 A cached sampling step costs about as much for one image as for sixteen (the time goes to dispatching
 each layer's operations, not to arithmetic), so a model serving a crowd should not draw request after
 request. A :class:`Batcher` owns one model. Requests that arrive while it is drawing wait for that round
-to end, then share the next one: the batch holds every waiting request's rows, up to ``max_images``;
-rows [a, b) belong to one request and are drawn at its temperature with its generator
+to end, then share the next one: the batch holds every waiting request's rows, up to ``max_images``
+(completions: those that know the same pixels, each with its own known values); rows [a, b) belong to one
+request and are drawn at its temperature with its generator
 (``sampling.Draw``), so every request gets the images it would get alone, and its own stream of steps,
 handed over ``chunk`` steps at a time (a frame's worth: a crowd's consumers wake once per frame, not once per
 pixel, and leave the interpreter to the loop that draws). When more than ``viewers`` requests are being drawn
