@@ -77,9 +77,9 @@ class Batcher:
         pixels. Closing the iterator gives its rows up."""
         if (known is None) != (known_mask is None):
             raise ValueError("a completion needs both its known values and their mask")
-        one = None if known is None else (self.model.image_size,) * 2
-        ticket = _Ticket(Draw(n, temperature, generator),
-                         *(None if t is None else torch.as_tensor(t).reshape(1, 1, *one) for t in (known, known_mask)))
+        side = self.model.image_size
+        completion = () if known is None else (torch.as_tensor(t).reshape(1, 1, side, side) for t in (known, known_mask))
+        ticket = _Ticket(Draw(n, temperature, generator), *completion)
         with self.lock:
             self.waiting.append(ticket)
             if not self.idle and self.live < self.workers:
